@@ -1,0 +1,22 @@
+/** What every proxier backend implements (internal; the public surface is createProxier). */
+import type { EndpointInfo } from "./endpoint.ts";
+import type { SyncResult } from "./types.ts";
+
+export interface BackendSyncInput {
+  id: number;
+  full: boolean;
+  fullReason: string | undefined;
+  changedServices: Set<string>;
+  servicesChanged: number;
+  endpointsChanged: number;
+  /** serviceKey → its endpoints map at the previous sync (for conntrack cleanup). */
+  previousEndpoints: Map<string, Map<string, EndpointInfo[]>>;
+  now: number;
+  existingNatChains?: readonly string[] | undefined;
+}
+
+export interface Backend {
+  syncResult(input: BackendSyncInput): SyncResult;
+  committed(id: number): void;
+  failed(id: number): void;
+}

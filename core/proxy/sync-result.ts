@@ -1,0 +1,98 @@
+/** Parts of a SyncResult common to all backends: counts, conntrack cleanup, health-check ports. */
+import type { BackendSyncInput } from "./backend.ts";
+import type { EndpointsChangeTracker } from "./endpoints-change-tracker.ts";
+import { portKey } from "./endpoints-change-tracker.ts";
+import type { ServiceChangeTracker } from "./service-change-tracker.ts";
+import type { ConntrackCleanup, SyncCounts, SyncResult } from "./types.ts";
+
+export function emptyCounts(): SyncCounts {
+  return {
+    servicesChanged: 0,
+    endpointsChanged: 0,
+    servicePorts: 0,
+    endpoints: 0,
+    chainsWritten: 0,
+    chainsDeleted: 0,
+    rulesWritten: 0,
+    elementsAdded: 0,
+    elementsDeleted: 0,
+    lines: 0,
+    bytes: 0,
+  };
+}
+
+export function commonResult(
+  input: BackendSyncInput,
+  services: ServiceChangeTracker,
+  endpoints: EndpointsChangeTracker,
+  mode: SyncResult["mode"],
+): SyncResult {
+  const counts = emptyCounts();
+  counts.servicesChanged = input.servicesChanged;
+  counts.endpointsChanged = input.endpointsChanged;
+  for (const ports of services.services().values()) counts.servicePorts += ports.length;
+  for (const ports of endpoints.all().values())
+    for (const eps of ports.values()) counts.endpoints += eps.length;
+  const conntrack: ConntrackCleanup = { serviceIPs: [], staleEndpoints: [], staleNodePorts: [] };
+  for (const [key, before] of input.previousEndpoints) {
+    for (const svc of services.portsOf(key)) {
+      if (svc.protocol === "TCP") continue;
+      const pk = portKey(svc.spn, svc.protocol);
+      const old = (before.get(pk) ?? []).filter((e) => e.ready || (e.serving && e.terminating));
+      const cur = endpoints
+        .endpointsOf(key, svc.spn, svc.protocol)
+        .filter((e) => e.ready || (e.serving && e.terminating));
+      const curSet = new Set(cur.map((e) => e.endpoint));
+      const ips = [svc.clusterIP, ...svc.externalIPs, ...svc.loadBalancerVIPs];
+      for (const e of old) {
+        if (curSet.has(e.endpoint)) continue;
+        for (const ip of ips)
+          conntrack.staleEndpoints.push({
+            serviceIP: ip,
+            port: svc.port,
+            endpointIP: e.ip,
+            protocol: svc.protocol,
+          });
+        if (svc.nodePort)
+          conntrack.staleEndpoints.push({
+            serviceIP: "",
+            port: svc.nodePort,
+            endpointIP: e.ip,
+            protocol: svc.protocol,
+          });
+      }
+      if (old.length === 0 && cur.length > 0) {
+        for (const ip of ips) conntrack.serviceIPs.push({ ip, protocol: svc.protocol });
+        if (svc.nodePort) conntrack.staleNodePorts.push({ port: svc.nodePort, protocol: svc.protocol });
+      }
+    }
+  }
+  const localReady = endpoints.localReadyEndpoints();
+  const healthCheckNodePorts: SyncResult["healthCheckNodePorts"] = [];
+  for (const [key, ports] of services.services()) {
+    const hc = ports.find((p) => p.healthCheckNodePort)?.healthCheckNodePort;
+    if (hc) healthCheckNodePorts.push({ service: key, port: hc, localEndpoints: localReady.get(key) ?? 0 });
+  }
+  return {
+    mode,
+    id: input.id,
+    full: input.full,
+    ...(input.fullReason ? { fullReason: input.fullReason } : {}),
+    text: "",
+    empty: true,
+    counts,
+    conntrack,
+    healthCheckNodePorts,
+    noLocalEndpoints: { internal: 0, external: 0 },
+    iptablesRulesLast: {},
+    iptablesRulesTotal: {},
+  };
+}
+
+export function finishText(result: SyncResult, text: string): SyncResult {
+  result.text = text;
+  result.empty = text.length === 0;
+  result.counts.bytes = text.length;
+  result.counts.lines = text.length === 0 ? 0 : text.split("\n").length - (text.endsWith("\n") ? 1 : 0);
+  return result;
+}
