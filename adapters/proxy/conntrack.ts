@@ -12,13 +12,14 @@ export function conntrackCommands(c: ConntrackCleanup): string[][] {
   const proto = (p: string) => p.toLowerCase();
   for (const s of c.serviceIPs) cmds.push(["conntrack", "-D", "-p", proto(s.protocol), "--orig-dst", s.ip]);
   for (const e of c.staleEndpoints) {
+    // serviceIP "" = a NodePort: any destination address on this node.
+    const dst = e.serviceIP ? ["--orig-dst", e.serviceIP] : [];
     cmds.push([
       "conntrack",
       "-D",
       "-p",
       proto(e.protocol),
-      "--orig-dst",
-      e.serviceIP,
+      ...dst,
       "--orig-port-dst",
       String(e.port),
       "--dst-nat",

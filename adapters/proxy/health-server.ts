@@ -94,3 +94,15 @@ export function metricsApp(metrics: ProxyMetrics, mode: () => string): Hono {
   app.get("/healthz", () => new Response("ok"));
   return app;
 }
+
+/** Upstream's taint marking a node the cluster autoscaler is about to delete. */
+export const toBeDeletedTaint = "ToBeDeletedByClusterAutoscaler";
+
+/** The node may receive load-balancer traffic: not being deleted, no ToBeDeletedByClusterAutoscaler taint. */
+export function nodeEligible(node: {
+  metadata: { deletionTimestamp?: string };
+  spec?: { taints?: { key: string }[] };
+}): boolean {
+  if (node.metadata.deletionTimestamp) return false;
+  return !(node.spec?.taints ?? []).some((t) => t.key === toBeDeletedTaint);
+}

@@ -65,9 +65,8 @@ const isObj = (v: unknown): v is Json => typeof v === "object" && v !== null && 
 
 function hostPort(value: string, field: string): { host: string; port: number } | null {
   if (value === "" || value === "0") return null;
-  // Upstream accepts a bare IP (default port) too; kite requires host:port or ":port".
-  const hp = parseHostPort(value, field);
-  return hp.port === 0 ? null : hp;
+  // Upstream accepts a bare IP (default port) too; kite requires host:port or ":port". Port 0 = any free port.
+  return parseHostPort(value, field);
 }
 
 function splitList(values: string[]): string[] {

@@ -122,6 +122,14 @@ export async function createTopology(tag: string, podCount: number): Promise<Top
     ]);
     await must(["ip", "-n", node, "addr", "add", `${nodeIP}/24`, "dev", "vclient"]);
     await must(["ip", "-n", node, "link", "set", "vclient", "up"]);
+    // A default route out of an uplink (a veth pair with both ends in the node namespace), as a real
+    // node has one: traffic to a ClusterIP without endpoints must be forwarded (and REJECTed), not
+    // refused as unroutable. No ICMP redirects: they would use up the ICMP rate limit before REJECT's.
+    await must(["ip", "-n", node, "link", "add", "uplink0", "type", "veth", "peer", "name", "uplink1"]);
+    await must(["ip", "-n", node, "link", "set", "uplink0", "up"]);
+    await must(["ip", "-n", node, "link", "set", "uplink1", "up"]);
+    await must(["ip", "-n", node, "route", "add", "default", "dev", "uplink0"]);
+    await nsExec(node, ["sysctl", "-qw", "net.ipv4.conf.all.send_redirects=0"]);
     await must(["ip", "-n", client, "addr", "add", `${clientIP}/24`, "dev", "eth0"]);
     await must(["ip", "-n", client, "link", "set", "eth0", "up"]);
     await must(["ip", "-n", client, "route", "add", "default", "via", nodeIP]);

@@ -60,7 +60,15 @@ export function createFolderSource(options: FolderSourceOptions): ObjectSource {
       return undefined;
     }
     if (!st.isFile()) return undefined;
-    if (previous && previous.mtimeMs === st.mtimeMs && previous.size === st.size) return previous;
+    // Same stamp and size, and old enough that a same-size rewrite within the clock tick is ruled out.
+    if (
+      previous &&
+      previous.mtimeMs === st.mtimeMs &&
+      previous.size === st.size &&
+      Date.now() - st.mtimeMs > 2000
+    ) {
+      return previous;
+    }
     let text: string;
     try {
       text = await readFile(path, "utf8");
