@@ -1,0 +1,121 @@
+/**
+ * Kubelet policy: the decisions of the kubelet's managers as pure functions and small state machines.
+ * No I/O and no clock: every time is passed in as `now` (ms since the epoch). The node daemon feeds real data in
+ * and carries out what comes back. Documented in docs/kubelet-policy.md.
+ */
+
+// Durations
+export { formatDuration, parseDuration } from "./duration.ts";
+// Eviction
+export {
+  addAllocatableThresholds,
+  defaultEvictionHard,
+  defaultPressureTransitionPeriodMs,
+  type EvictionConfig,
+  type EvictionFlags,
+  type EvictionKubeletConfiguration,
+  evictionConfigFieldNames,
+  evictionConfigFromFlags,
+  evictionConfigFromKubeletConfiguration,
+  evictionFlagNames,
+  evictionMonitoringPeriodMs,
+  parsePercentage,
+  parseSignalMapFlag,
+  parseThresholdConfig,
+  type ThresholdFieldNames,
+} from "./eviction-config.ts";
+export {
+  type ContainerStatsSummary,
+  type FsStats,
+  fsStatsFromStatfs,
+  type MemoryStats,
+  makeSignalObservations,
+  memoryStatsFromCgroup,
+  memoryStatsFromMeminfo,
+  type NodeStatsSummary,
+  type PodStatsSummary,
+  type SignalObservation,
+  type SignalObservations,
+  type StatfsResult,
+  type StatsSummary,
+  type VolumeStatsSummary,
+} from "./eviction-observations.ts";
+export {
+  type EvictionSignal,
+  evictionSignals,
+  isEvictionSignal,
+  type NodeConditionType,
+  nodeConditionTaint,
+  signalToNodeCondition,
+  signalToResource,
+  userEvictionSignals,
+} from "./eviction-signals.ts";
+export {
+  isHardThreshold,
+  sameThreshold,
+  type Threshold,
+  type ThresholdValue,
+  thresholdKey,
+  thresholdQuantity,
+} from "./eviction-threshold.ts";
+export {
+  mergeThresholds,
+  type NodeConditionsObservedAt,
+  nodeConditions,
+  nodeConditionsLastObservedAt,
+  nodeConditionsObservedSince,
+  sortByEvictionPriority,
+  type ThresholdsObservedAt,
+  thresholdsFirstObservedAt,
+  thresholdsMet,
+  thresholdsMetGracePeriod,
+} from "./eviction-thresholds.ts";
+export {
+  besteffortOOMScoreAdj,
+  getContainerOOMScoreAdjust,
+  guaranteedOOMScoreAdj,
+  kubeletOOMScoreAdj,
+  kubeProxyOOMScoreAdj,
+  podOOMScoreAdjust,
+} from "./oom-score-adj.ts";
+export {
+  type ConditionContainerStatus,
+  type ConditionPodSpec,
+  ContainersNotInitialized,
+  ContainersNotReady,
+  containersReady,
+  type GeneratedCondition,
+  generateContainersReadyCondition,
+  generatePodConditions,
+  generatePodInitializedCondition,
+  generatePodReadyCondition,
+  generatePodReadyToStartContainersCondition,
+  hasAnyRegularContainerStarted,
+  PodCompleted,
+  type PodConditionsInput,
+  podInitialized,
+  podReady,
+  podReadyToStartContainers,
+  podSandboxChanged,
+  podScheduled,
+  ReadinessGatesNotReady,
+  type SandboxStatusSummary,
+  UnknownContainerStatuses,
+} from "./pod-conditions.ts";
+export {
+  configHashAnnotation,
+  configMirrorAnnotation,
+  configSourceAnnotation,
+  isCriticalPod,
+  isCriticalPodBasedOnPriority,
+  isMirrorPod,
+  isNodeCriticalPod,
+  isStaticPod,
+  systemClusterCritical,
+  systemCriticalPriority,
+  systemNodeCritical,
+} from "./pod-critical.ts";
+// Pod status
+export { getPhase, type PodPhaseInput } from "./pod-phase.ts";
+// QoS and OOM scores
+export { computePodQOS, type QOSOptions } from "./qos.ts";
