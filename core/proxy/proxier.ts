@@ -7,6 +7,7 @@ import { invalidArgument, KiteError } from "../errors/mod.ts";
 import { type ResolvedConfig, resolveConfig } from "./config.ts";
 import type { EndpointInfo } from "./endpoint.ts";
 import { EndpointsChangeTracker } from "./endpoints-change-tracker.ts";
+import { parseCIDR } from "./ip.ts";
 import { IptablesProxier } from "./iptables-proxier.ts";
 import { IpvsProxier } from "./ipvs-proxier.ts";
 import { NftablesProxier } from "./nftables-proxier.ts";
@@ -39,6 +40,8 @@ export interface Proxier {
   requestFullSync(reason: string): void;
   /** Whether the next sync will be full, and why (start, restore-failed, canary, periodic, ...). */
   needsFullSync(now: number): string | undefined;
+  /** Replaces the service CIDRs (nftables cluster-ips-check); forces a full sync when they change. */
+  setServiceCIDRs(cidrs: readonly string[]): void;
   /** Pending (not yet synced) service and endpoint changes. */
   pending(): PendingChanges;
   /** Current endpoints map: `ns/name:port` (protocol-qualified with `#PROTO`) → endpoints. */
@@ -91,6 +94,18 @@ export function createProxier(config: ProxierConfig): Proxier {
     },
     requestFullSync(reason) {
       fullReason ??= reason;
+    },
+    setServiceCIDRs(cidrs) {
+      const next: string[] = [];
+      cidrs.forEach((s, i) => {
+        const c = parseCIDR(s);
+        if (!c) throw invalidArgument(`serviceCIDRs[${i}]`, `not a CIDR: "${s}"`);
+        if (c.family === cfg.family && !next.includes(c.text)) next.push(c.text);
+      });
+      if (next.join(",") !== cfg.serviceCIDRs.join(",")) {
+        cfg.serviceCIDRs = next;
+        proxier.requestFullSync("config");
+      }
     },
     pending() {
       return { services: services.pendingCount(), endpoints: endpoints.pendingCount() };

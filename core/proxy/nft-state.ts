@@ -1,0 +1,187 @@
+/**
+ * A model of one nftables table as kube-proxy uses it: chains with rules, sets and maps with
+ * elements. It applies transactions written in `nft -f` syntax (the subset kube-proxy writes) and
+ * dumps itself as `add ...` lines (the form knftables' fake dumps and `nft -f` accepts).
+ */
+import { invalidArgument } from "../errors/mod.ts";
+
+export interface NftChain {
+  /** Text after the chain name (`{ type filter hook input priority 0 ; }` or a comment block), or "". */
+  spec: string;
+  rules: string[];
+}
+
+export interface NftSet {
+  kind: "set" | "map";
+  spec: string;
+  /** element key text → element body (`key [comment "..."] [: value]`). */
+  elements: Map<string, string>;
+}
+
+/** Key part of an element body: everything before ` comment "` or ` : `. */
+export function elementKey(body: string): string {
+  let end = body.length;
+  const c = body.indexOf(' comment "');
+  if (c >= 0) end = c;
+  const v = body.indexOf(" : ");
+  if (v >= 0 && v < end) end = v;
+  return body.slice(0, end).trim();
+}
+
+export class NftState {
+  readonly family: string;
+  readonly table: string;
+  tableSpec: string | undefined;
+  chains = new Map<string, NftChain>();
+  sets = new Map<string, NftSet>();
+
+  constructor(family = "ip", table = "kube-proxy") {
+    this.family = family;
+    this.table = table;
+  }
+
+  clone(): NftState {
+    const s = new NftState(this.family, this.table);
+    s.tableSpec = this.tableSpec;
+    for (const [n, c] of this.chains) s.chains.set(n, { spec: c.spec, rules: [...c.rules] });
+    for (const [n, set] of this.sets)
+      s.sets.set(n, { kind: set.kind, spec: set.spec, elements: new Map(set.elements) });
+    return s;
+  }
+
+  /** Applies a transaction; throws KiteError naming the line when it cannot apply (like `nft -f`, nothing changes). */
+  applyTransaction(text: string): void {
+    const work = this.clone();
+    text.split("\n").forEach((line, i) => {
+      const l = line.trim();
+      if (l === "" || l.startsWith("#")) return;
+      const err = work.#apply(l);
+      if (err) throw invalidArgument(`transaction[line ${i + 1}]`, `${err}: ${l}`);
+    });
+    this.tableSpec = work.tableSpec;
+    this.chains = work.chains;
+    this.sets = work.sets;
+  }
+
+  #apply(l: string): string | undefined {
+    const prefix = (verb: string, obj: string) => `${verb} ${obj} ${this.family} ${this.table}`;
+    const words = l.split(" ");
+    const verb = words[0];
+    const obj = words[1];
+    if (words[2] !== this.family || words[3] !== this.table) return "other table";
+    const rest = l.slice(prefix(verb ?? "", obj ?? "").length).trim();
+    const name = rest.split(" ")[0] ?? "";
+    const after = rest.slice(name.length).trim();
+    switch (`${verb} ${obj}`) {
+      case "add table":
+        this.tableSpec = rest;
+        return;
+      case "flush table":
+        for (const c of this.chains.values()) c.rules = [];
+        for (const s of this.sets.values()) s.elements.clear();
+        return;
+      case "delete table":
+        this.tableSpec = undefined;
+        this.chains.clear();
+        this.sets.clear();
+        return;
+      case "add chain":
+        if (!this.tableSpec) return "no table";
+        if (!this.chains.has(name)) this.chains.set(name, { spec: after, rules: [] });
+        return;
+      case "flush chain": {
+        const c = this.chains.get(name);
+        if (!c) return "no such chain";
+        c.rules = [];
+        return;
+      }
+      case "delete chain": {
+        if (!this.chains.has(name)) return "no such chain";
+        if (this.#referenced(name)) return "chain is in use";
+        this.chains.delete(name);
+        return;
+      }
+      case "add rule": {
+        const c = this.chains.get(name);
+        if (!c) return "no such chain";
+        c.rules.push(after);
+        return;
+      }
+      case "add set":
+      case "add map":
+        if (!this.tableSpec) return "no table";
+        if (!this.sets.has(name))
+          this.sets.set(name, { kind: obj as "set" | "map", spec: after, elements: new Map() });
+        return;
+      case "flush set":
+      case "flush map": {
+        const s = this.sets.get(name);
+        if (!s) return "no such set";
+        s.elements.clear();
+        return;
+      }
+      case "delete set":
+      case "delete map":
+        if (!this.sets.delete(name)) return "no such set";
+        return;
+      case "add element":
+      case "delete element": {
+        const s = this.sets.get(name);
+        if (!s) return "no such set";
+        const m = /^\{ (.*) \}$/.exec(after);
+        if (!m) return "bad element";
+        const body = m[1]!;
+        const key = elementKey(body);
+        if (verb === "delete") {
+          if (!s.elements.delete(key)) return "no such element";
+          return;
+        }
+        const old = s.elements.get(key);
+        if (old !== undefined && old !== body && s.kind === "map") return "element exists with another value";
+        s.elements.set(key, body);
+        return;
+      }
+      default:
+        return "unsupported statement";
+    }
+  }
+
+  #referenced(chain: string): boolean {
+    const re = new RegExp(`(goto|jump) ${chain.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}( |$)`);
+    for (const [n, c] of this.chains) if (n !== chain && c.rules.some((r) => re.test(r))) return true;
+    for (const s of this.sets.values()) for (const e of s.elements.values()) if (re.test(e)) return true;
+    return false;
+  }
+
+  /** The table as `add ...` lines. */
+  dump(): string {
+    const p = `${this.family} ${this.table}`;
+    const out: string[] = [];
+    if (this.tableSpec === undefined) return "";
+    out.push(`add table ${p}${this.tableSpec ? ` ${this.tableSpec}` : ""}`);
+    for (const [n, c] of this.chains) out.push(`add chain ${p} ${n}${c.spec ? ` ${c.spec}` : ""}`);
+    for (const [n, s] of this.sets) out.push(`add ${s.kind} ${p} ${n}${s.spec ? ` ${s.spec}` : ""}`);
+    for (const [n, c] of this.chains) for (const r of c.rules) out.push(`add rule ${p} ${n} ${r}`);
+    for (const [n, s] of this.sets)
+      for (const e of s.elements.values()) out.push(`add element ${p} ${n} { ${e} }`);
+    return `${out.join("\n")}\n`;
+  }
+}
+
+/** Upstream's canonical ordering of nft dumps/transactions (sortNFTablesTransaction), for comparisons. */
+export function sortNftLines(text: string): string {
+  const lines = text.split("\n").filter((l) => l.trim() !== "" && !l.startsWith("#"));
+  const rank: Record<string, number> = { table: 0, chain: 1, rule: 2, set: 3, map: 4, element: 5 };
+  const idx = lines.map((l, i) => ({ l, i, w: l.split(" ") }));
+  idx.sort((a, b) => {
+    const ra = rank[a.w[1] ?? ""] ?? 9;
+    const rb = rank[b.w[1] ?? ""] ?? 9;
+    if (ra !== rb) return ra - rb;
+    const na = a.w[4] ?? "";
+    const nb = b.w[4] ?? "";
+    if (na !== nb) return na < nb ? -1 : 1;
+    if (a.w[1] === "rule") return a.i - b.i;
+    return a.l < b.l ? -1 : a.l > b.l ? 1 : a.i - b.i;
+  });
+  return idx.map((x) => x.l).join("\n");
+}
