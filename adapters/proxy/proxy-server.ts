@@ -54,7 +54,7 @@ export interface ProxyServer {
   checkCanary(): Promise<boolean>;
   /** Re-reads the source (if it can) and waits until the resulting sync is done. */
   settle(): Promise<void>;
-  /** Every sync outcome, oldest first (bounded to the last 50). */
+  /** Every sync outcome, oldest first (bounded to the last 1000). */
   readonly history: SyncOutcome[];
   stop(): Promise<void>;
 }
@@ -284,7 +284,7 @@ export async function startProxyServer(start: StartProxyOptions): Promise<ProxyS
     metrics.endpointChangesPending.set(pending.endpoints);
     const outcome: SyncOutcome = { result, ok, ...(error ? { error } : {}), durationMs, generateMs };
     history.push(outcome);
-    if (history.length > 50) history.shift();
+    if (history.length > 1000) history.shift();
     start.onSync?.(outcome);
     return outcome;
   };
