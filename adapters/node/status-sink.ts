@@ -1,0 +1,48 @@
+import { renameSync, writeFileSync } from "node:fs";
+import type { Pod } from "../../core/api/mod.ts";
+
+/**
+ * Where pod status goes: the in-memory view behind /pods, a status file for `kite up`, and (in cluster mode) an
+ * API-server status writer implementing the same interface.
+ */
+export interface StatusSink {
+  podStatusChanged(pod: Pod): void;
+  podRemoved(pod: Pod): void;
+}
+
+/** Writes every pod with its status to one JSON file (atomically, at most every `intervalMs`). */
+export function createStatusFileSink(
+  file: string,
+  extra: () => Record<string, unknown>,
+  intervalMs = 300,
+): StatusSink & { flush(): void } {
+  const pods = new Map<string, Pod>();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const flush = () => {
+    timer = undefined;
+    const body = JSON.stringify(
+      { updated: new Date().toISOString(), ...extra(), pods: [...pods.values()] },
+      null,
+      1,
+    );
+    writeFileSync(`${file}.tmp`, body);
+    renameSync(`${file}.tmp`, file);
+  };
+  const schedule = () => {
+    if (!timer) {
+      timer = setTimeout(flush, intervalMs);
+      timer.unref?.();
+    }
+  };
+  return {
+    podStatusChanged(pod) {
+      pods.set(pod.metadata.uid!, pod);
+      schedule();
+    },
+    podRemoved(pod) {
+      pods.delete(pod.metadata.uid!);
+      schedule();
+    },
+    flush,
+  };
+}
