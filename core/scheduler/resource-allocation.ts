@@ -1,0 +1,100 @@
+/**
+ * noderesources.resourceAllocationScorer: builds the (allocatable, requested)
+ * pairs per node and resource and runs the scoring kernel over all nodes of
+ * the snapshot at once. Node-side matrices are cached per snapshot.
+ */
+import type { NodeInfo } from "./node-info.ts";
+import type { CycleContext } from "./plugin.ts";
+import {
+  type Resource,
+  resourceCPU,
+  resourceEphemeralStorage,
+  resourceGet,
+  resourceMemory,
+  resourcePods,
+} from "./resource.ts";
+import { resourceScoreKernel } from "./resource-score.ts";
+import type { Snapshot } from "./snapshot.ts";
+
+export interface ResourceSpec {
+  name: string;
+  weight: number;
+}
+
+interface Matrix {
+  alloc: Float64Array;
+  requested: Float64Array;
+}
+
+const matrices = new WeakMap<Snapshot, Map<string, Matrix>>();
+
+function isScalar(name: string): boolean {
+  return name !== resourceCPU && name !== resourceMemory && name !== resourceEphemeralStorage;
+}
+
+function nodeMatrix(snapshot: Snapshot, resources: readonly ResourceSpec[], useRequested: boolean): Matrix {
+  let perSnapshot = matrices.get(snapshot);
+  if (!perSnapshot) {
+    perSnapshot = new Map();
+    matrices.set(snapshot, perSnapshot);
+  }
+  const key = `${useRequested ? "r" : "n"}|${resources.map((r) => r.name).join(",")}`;
+  const hit = perSnapshot.get(key);
+  if (hit) return hit;
+  const n = snapshot.nodeInfos.length;
+  const k = resources.length;
+  const alloc = new Float64Array(n * k);
+  const requested = new Float64Array(n * k);
+  snapshot.nodeInfos.forEach((ni, i) => {
+    resources.forEach((r, j) => {
+      if (r.name === resourcePods) return;
+      alloc[i * k + j] = resourceGet(ni.allocatable, r.name);
+      const nonZero = !useRequested && (r.name === resourceCPU || r.name === resourceMemory);
+      requested[i * k + j] = resourceGet(nonZero ? ni.nonZeroRequested : ni.requested, r.name);
+    });
+  });
+  const m = { alloc, requested };
+  perSnapshot.set(key, m);
+  return m;
+}
+
+/** The pod's request for each listed resource (cpu in millicores). */
+export function podRequestList(pod: Resource, resources: readonly ResourceSpec[]): Float64Array {
+  const out = new Float64Array(resources.length);
+  resources.forEach((r, j) => {
+    out[j] = r.name === resourcePods ? 0 : resourceGet(pod, r.name);
+  });
+  return out;
+}
+
+export function scoreByResources(
+  ctx: CycleContext,
+  nodes: readonly NodeInfo[],
+  options: {
+    strategy: number;
+    resources: readonly ResourceSpec[];
+    useRequested: boolean;
+    podRequest: Resource;
+    shape?: Float64Array;
+  },
+): number[] {
+  const { resources } = options;
+  const matrix = nodeMatrix(ctx.snapshot, resources, options.useRequested);
+  const all = ctx.snapshot.nodeInfos.length;
+  const out = new Float64Array(all);
+  resourceScoreKernel()(
+    {
+      strategy: options.strategy,
+      nodes: all,
+      resources: resources.length,
+      alloc: matrix.alloc,
+      nodeRequested: matrix.requested,
+      podRequest: podRequestList(options.podRequest, resources),
+      weights: Float64Array.from(resources, (r) => r.weight),
+      scalar: Float64Array.from(resources, (r) => (isScalar(r.name) ? 1 : 0)),
+      shape: options.shape ?? new Float64Array(0),
+    },
+    out,
+  );
+  return nodes.map((ni) => out[ni.index]!);
+}
