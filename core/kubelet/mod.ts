@@ -6,6 +6,24 @@
 
 // Durations
 export { formatDuration, parseDuration } from "./duration.ts";
+// Eviction ranking
+export {
+  type CmpFunc,
+  cmpBool,
+  type DiskResource,
+  disk,
+  exceedDiskRequests,
+  exceedMemoryRequests,
+  type FsStatsType,
+  isLocalVolume,
+  memory,
+  orderedBy,
+  type PodStatsFunc,
+  podDiskUsage,
+  podMemoryUsage,
+  priority,
+  process,
+} from "./eviction-comparators.ts";
 // Eviction
 export {
   addAllocatableThresholds,
@@ -40,6 +58,7 @@ export {
   type StatsSummary,
   type VolumeStatsSummary,
 } from "./eviction-observations.ts";
+export { rankByKeysWasm } from "./eviction-rank-wasm.ts";
 export {
   type EvictionSignal,
   evictionSignals,
@@ -117,5 +136,11 @@ export {
 } from "./pod-critical.ts";
 // Pod status
 export { getPhase, type PodPhaseInput } from "./pod-phase.ts";
+export { podRequest } from "./pod-request.ts";
 // QoS and OOM scores
 export { computePodQOS, type QOSOptions } from "./qos.ts";
+export { rankDiskPressureFunc } from "./rank-disk-pressure.ts";
+export { type RankKeys, rankByKeysTs } from "./rank-keys.ts";
+export { rankMemoryPressure } from "./rank-memory-pressure.ts";
+export { rankPIDPressure } from "./rank-pid-pressure.ts";
+export { type RankKernel, rankByKeys, rankKernelFor, rankPods, setRankKernel } from "./rank-pods.ts";
