@@ -6,6 +6,30 @@ import type { Runner } from "./exec.ts";
 
 export const nftTable = { family: "ip", name: "kube-proxy" };
 
+/**
+ * `nft -f` resolves a `goto`/`jump` at the point it reads it, so a chain must be added earlier in the
+ * script than any element or rule naming it. This moves `add table` and `add chain` lines (both
+ * idempotent) to the front, keeping everything else in order; chains the script also deletes stay put.
+ */
+export function hoistDeclarations(script: string): string {
+  const lines = script.split("\n");
+  const deleted = new Set<string>();
+  for (const l of lines) {
+    const m = /^delete chain (\S+ \S+ \S+)/.exec(l);
+    if (m) deleted.add(m[1]!);
+  }
+  const tables: string[] = [];
+  const chains: string[] = [];
+  const rest: string[] = [];
+  for (const l of lines) {
+    if (/^add table /.test(l)) tables.push(l);
+    else if (/^add chain /.test(l) && !deleted.has(/^add chain (\S+ \S+ \S+)/.exec(l)?.[1] ?? ""))
+      chains.push(l);
+    else rest.push(l);
+  }
+  return [...tables, ...chains, ...rest].join("\n");
+}
+
 export function createNftablesApplier(
   runner: Runner,
   options: { binary?: string; family?: "ip" | "ip6" } = {},
@@ -16,8 +40,9 @@ export function createNftablesApplier(
   const family = options.family ?? nftTable.family;
   const run = async (script: string) => {
     if (script.trim() === "") return;
-    const r = await runner.run([nft, "-f", "-"], script);
-    if (r.code !== 0) throw new ApplyError("nft -f", r.stderr, script);
+    const ordered = hoistDeclarations(script);
+    const r = await runner.run([nft, "-f", "-"], ordered);
+    if (r.code !== 0) throw new ApplyError("nft -f", r.stderr, ordered);
   };
   return {
     mode: "nftables",
