@@ -238,7 +238,11 @@ export class Kubelet {
 
   #onSourceUpdate(u: SourceUpdate): void {
     this.#sourcesSeen.add(u.source);
+    const errorsBefore = JSON.stringify(this.sourceErrors());
     this.#sourceErrors.set(u.source, u.errors);
+    if (JSON.stringify(this.sourceErrors()) !== errorsBefore) {
+      for (const s of this.#o.sinks) s.sourceErrorsChanged?.(this.sourceErrors());
+    }
     this.lastSyncLoopMs = Date.now();
     const incoming = new Map(u.pods.map((p) => [p.metadata.uid!, p]));
     for (const [uid, pod] of this.#desired) {

@@ -1,5 +1,6 @@
 import { renameSync, writeFileSync } from "node:fs";
 import type { Pod } from "../../core/api/mod.ts";
+import type { SourceError } from "./pod-source.ts";
 
 /**
  * Where pod status goes: the in-memory view behind /pods, a status file for `kite up`, and (in cluster mode) an
@@ -8,6 +9,8 @@ import type { Pod } from "../../core/api/mod.ts";
 export interface StatusSink {
   podStatusChanged(pod: Pod): void;
   podRemoved(pod: Pod): void;
+  /** The pod sources' current problems (bad manifests, with file and field). */
+  sourceErrorsChanged?(errors: SourceError[]): void;
 }
 
 /** Writes every pod with its status to one JSON file (atomically, at most every `intervalMs`). */
@@ -41,6 +44,9 @@ export function createStatusFileSink(
     },
     podRemoved(pod) {
       pods.delete(pod.metadata.uid!);
+      schedule();
+    },
+    sourceErrorsChanged() {
       schedule();
     },
     flush,
