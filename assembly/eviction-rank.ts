@@ -3,8 +3,6 @@
 // Layout in scratch: keys f64[n*k] | out i32[n] | tmp i32[n].
 export { scratch } from "./shared/scratch";
 
-// @ts-expect-error: decorator
-@inline
 function less(keys: usize, k: i32, a: i32, b: i32): bool {
   const ra = keys + <usize>(a * k) * 8;
   const rb = keys + <usize>(b * k) * 8;
@@ -72,5 +70,5 @@ export function rank(keys: usize, n: i32, k: i32, out: usize, tmp: usize): void 
     src = dst;
     dst = t;
   }
-  if (src != out) memory.copy(out, src, <usize>n * 4);
+  if (src !== out) memory.copy(out, src, <usize>n * 4);
 }

@@ -324,7 +324,7 @@ export function evictionConfigFromFlags(
       hard: names(f["eviction-hard"], flagNames.hard, configNames.hard),
       soft: names(f["eviction-soft"], flagNames.soft, configNames.soft),
       softGracePeriod: names(
-        f["eviction-soft-grace-period"],
+        f["eviction-soft-grace-period"] ?? f["eviction-soft"],
         flagNames.softGracePeriod,
         configNames.softGracePeriod,
       ),
