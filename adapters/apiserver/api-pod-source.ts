@@ -42,16 +42,25 @@ export class ApiPodSource implements PodSource {
     this.informer.on({ add: push, update: push, delete: push });
   }
 
-  /** The pods the API server binds to this node, minus mirror pods. */
+  /**
+   * The pods the API server binds to this node, minus mirror pods and minus pods being deleted
+   * (deletionTimestamp set): leaving the snapshot is what tells the node agent to stop them; once
+   * stopped, the status sink deletes them with grace 0.
+   */
   pods(): Pod[] {
     return this.informer
       .list()
-      .filter((p) => !isMirrorPod(p))
+      .filter((p) => !isMirrorPod(p) && !p.metadata.deletionTimestamp)
       .map((p) => {
         const pod = structuredClone(p) as Pod;
         pod.metadata.annotations = { ...pod.metadata.annotations, [configSourceAnnotation]: "api" };
         return pod;
       });
+  }
+
+  /** Pods the API server marked for deletion, still waiting for the node to stop them. */
+  terminatingPods(): Pod[] {
+    return this.informer.list().filter((p) => !isMirrorPod(p) && p.metadata.deletionTimestamp) as Pod[];
   }
 
   mirrorPods(): Pod[] {

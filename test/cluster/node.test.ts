@@ -309,17 +309,19 @@ describe("kite node in a cluster", () => {
     expect((server.get("pods", "web", "default")?.status as PodStatus | undefined)?.phase).toBe("Pending");
   });
 
-  it("deletion: the API marks the pod terminating; kite stops it and deletes it with grace 0", async () => {
+  it("deletion: a pod marked for deletion leaves the snapshot; once stopped it is deleted with grace 0", async () => {
     server.seed("pods", pod("doomed", "kite-n1", { uid: "u-1" }));
     const client = kubeClientFor(server);
     const source = new ApiPodSource({ client, nodeName: "kite-n1" });
     stops.push(() => source.stop());
     const updates: SourceUpdate[] = [];
     await source.start((u) => updates.push(u));
+    expect(updates.at(-1)?.pods.map((p) => p.metadata.name)).toEqual(["doomed"]);
     await client.delete("/api/v1/namespaces/default/pods/doomed", { gracePeriodSeconds: 30 });
-    await until(() => updates.at(-1)?.pods[0]?.metadata.deletionTimestamp !== undefined, "terminating pod");
-    const terminating = updates.at(-1)?.pods[0] as Pod;
+    await until(() => updates.at(-1)?.pods.length === 0, "terminating pod leaves the snapshot");
+    const terminating = source.terminatingPods()[0] as Pod;
     expect(terminating.metadata.deletionGracePeriodSeconds).toBe(30);
+    expect(server.get("pods", "doomed", "default")).toBeDefined();
     // The node agent stops the containers within the grace period, then:
     await new PodStatusWriter(client).deleteTerminated(refOf(terminating));
     expect(server.get("pods", "doomed", "default")).toBeUndefined();
@@ -328,7 +330,7 @@ describe("kite node in a cluster", () => {
       gracePeriodSeconds: 0,
       preconditions: { uid: terminating.metadata.uid },
     });
-    await until(() => updates.at(-1)?.pods.length === 0, "pod gone");
+    await until(() => source.terminatingPods().length === 0, "pod gone");
   });
 
   it("creates, replaces and removes mirror pods for static pods", async () => {
