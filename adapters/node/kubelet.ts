@@ -682,17 +682,15 @@ export class Kubelet {
     ) {
       phase = prevStatus!.phase!;
     }
-    const conditions = podConditions(pod, phase, initStatuses, regular, !!sandbox?.ready).map((cnd) => {
-      const old = prevStatus?.conditions?.find((x) => x.type === cnd.type);
-      return {
-        ...cnd,
-        lastProbeTime: null,
-        lastTransitionTime:
-          old && old.status === cnd.status
-            ? old.lastTransitionTime
-            : new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
-      };
-    });
+    const conditions = podConditions(
+      pod,
+      phase,
+      initStatuses,
+      regular,
+      sandbox ? { ready: sandbox.ready, ip: podIp, attempt: sandbox.attempt } : undefined,
+      prevStatus?.conditions,
+      new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
+    );
     const ip = pod.spec.hostNetwork ? this.#o.nodeIp : podIp;
     const status: PodStatus = {
       phase,

@@ -1,7 +1,8 @@
 /**
  * The one seam between the node daemon and the kubelet policy. Every decision the daemon acts on comes through
- * here; the bodies are interim stand-ins until core/kubelet (docs/kubelet-policy.md) lands, then each one
- * becomes a re-export of the core function of the same meaning.
+ * here. QoS, oom_score_adj, phase, conditions and pod criticality come from core/kubelet; the probe threshold
+ * machine, crash-loop back-off, HTTP probe classification and image GC arithmetic are interim stand-ins here until
+ * core/kubelet exports them (docs/kubelet-policy.md), then each becomes a call of the core function.
  */
 import type {
   Container,
@@ -11,162 +12,69 @@ import type {
   PodPhase,
   PodQOSClass,
 } from "../../core/api/mod.ts";
-import { parseQuantity, quantityMilliValue, quantityValue } from "../../core/quantity/mod.ts";
+import {
+  computePodQOS,
+  isCriticalPod as coreIsCriticalPod,
+  generatePodConditions,
+  getContainerOOMScoreAdjust,
+  getPhase,
+  isStaticPod,
+} from "../../core/kubelet/mod.ts";
+import { parseQuantity, quantityValue } from "../../core/quantity/mod.ts";
 
-function qty(v: string | number | undefined): { milli: number; value: number } | undefined {
-  if (v === undefined) return undefined;
-  const q = parseQuantity(String(v));
-  return { milli: Number(quantityMilliValue(q)), value: Number(quantityValue(q)) };
-}
-
-/** QoS class (pkg/apis/core/v1/helper/qos). */
+/** QoS class (core computePodQOS). */
 export function qosClass(pod: Pod): PodQOSClass {
-  const all = [...(pod.spec.initContainers ?? []), ...pod.spec.containers];
-  const req: Record<string, number> = {};
-  const lim: Record<string, number> = {};
-  let anySet = false;
-  let allLimited = true;
-  for (const c of all) {
-    for (const r of ["cpu", "memory"]) {
-      const rq = qty(c.resources?.requests?.[r]);
-      const lm = qty(c.resources?.limits?.[r]);
-      if (rq && rq.milli > 0) {
-        anySet = true;
-        req[r] = (req[r] ?? 0) + rq.milli;
-      }
-      if (lm && lm.milli > 0) {
-        anySet = true;
-        lim[r] = (lim[r] ?? 0) + lm.milli;
-      } else allLimited = false;
-    }
-  }
-  if (!anySet) return "BestEffort";
-  if (allLimited && ["cpu", "memory"].every((r) => (req[r] ?? lim[r]) === lim[r])) return "Guaranteed";
-  return "Burstable";
+  return computePodQOS(pod);
 }
 
-/** oom_score_adj of a container (pkg/kubelet/qos/policy.go). */
+/** oom_score_adj of a container (core getContainerOOMScoreAdjust). */
 export function containerOomScoreAdj(pod: Pod, container: Container, memoryCapacity: number): number {
-  const qos = qosClass(pod);
-  if (qos === "Guaranteed") return -997;
-  if (qos === "BestEffort") return 1000;
-  const request = qty(container.resources?.requests?.memory)?.value ?? 0;
-  let adj = 1000 - Math.floor((1000 * request) / memoryCapacity);
-  if (adj < 3) adj = 3;
-  if (adj >= 1000) adj = 999;
-  return adj;
+  return getContainerOOMScoreAdjust(pod, container, memoryCapacity);
 }
 
-const isSidecar = (c: Container) => c.restartPolicy === "Always";
-
-/** Pod phase (kubelet_pods.go getPhase). */
+/** Pod phase (core getPhase). */
 export function podPhase(
   pod: Pod,
   init: ContainerStatus[],
   regular: ContainerStatus[],
   terminal: boolean,
 ): PodPhase {
-  const policy = pod.spec.restartPolicy ?? "Always";
-  let pendingInit = 0;
-  let failedInit = 0;
-  let pendingSidecar = 0;
-  let running = 0;
-  let stopped = 0;
-  let succeeded = 0;
-  let waiting = 0;
-  let unknown = 0;
-  for (const c of pod.spec.initContainers ?? []) {
-    const s = init.find((x) => x.name === c.name);
-    if (isSidecar(c)) {
-      if (!s) unknown++;
-      else if (s.state?.running) {
-        running++;
-        if (!s.started) pendingSidecar++;
-      } else if (s.state?.waiting && !s.lastState?.terminated) {
-        pendingSidecar++;
-        waiting++;
-      }
-      continue;
-    }
-    if (!s || s.state?.running || (s.state?.waiting && !s.lastState?.terminated)) pendingInit++;
-    else if (
-      (s.state?.terminated && s.state.terminated.exitCode !== 0) ||
-      (s.state?.waiting && (s.lastState?.terminated?.exitCode ?? 0) !== 0)
-    )
-      failedInit++;
-  }
-  let regularStarted = false;
-  for (const c of pod.spec.containers) {
-    const s = regular.find((x) => x.name === c.name);
-    if (!s) unknown++;
-    else if (s.state?.running) {
-      running++;
-      regularStarted = true;
-    } else if (s.state?.terminated) {
-      stopped++;
-      regularStarted = true;
-      if (s.state.terminated.exitCode === 0) succeeded++;
-    } else if (s.state?.waiting && s.lastState?.terminated) stopped++;
-    else waiting++;
-  }
-  if (failedInit > 0 && policy === "Never") return "Failed";
-  if (pendingInit > 0 || (pendingSidecar > 0 && !regularStarted) || waiting > 0) return "Pending";
-  if (running > 0 && unknown === 0) return "Running";
-  if (running === 0 && stopped > 0 && unknown === 0) {
-    if (terminal) return stopped === succeeded ? "Succeeded" : "Failed";
-    if (policy === "Always") return "Running";
-    if (stopped === succeeded) return "Succeeded";
-    if (policy === "Never") return "Failed";
-    return "Running";
-  }
-  return "Pending";
+  return getPhase({
+    spec: pod.spec,
+    initContainerStatuses: init,
+    containerStatuses: regular,
+    podIsTerminal: terminal,
+    staticPod: isStaticPod(pod),
+  });
 }
 
-/** The kubelet-owned pod conditions (status/generate.go), in upstream order. */
+/** The kubelet-owned pod conditions in upstream order, foreign ones kept (core generatePodConditions). */
 export function podConditions(
   pod: Pod,
   phase: PodPhase,
   init: ContainerStatus[],
   regular: ContainerStatus[],
-  sandboxReady: boolean,
+  sandbox: { ready: boolean; ip: string; attempt: number } | undefined,
+  existing: PodCondition[] | undefined,
+  now: string,
 ): PodCondition[] {
-  const cond = (type: string, ok: boolean, reason?: string, message?: string): PodCondition => ({
-    type,
-    status: ok ? "True" : "False",
-    ...(reason && !ok ? { reason } : {}),
-    ...(message && !ok ? { message } : {}),
+  return generatePodConditions({
+    spec: pod.spec,
+    phase,
+    containerStatuses: [...init, ...regular],
+    sandboxes: sandbox
+      ? [
+          {
+            state: sandbox.ready ? "SANDBOX_READY" : "SANDBOX_NOTREADY",
+            attempt: sandbox.attempt,
+            ip: sandbox.ip,
+            hostNetwork: pod.spec.hostNetwork ?? false,
+          },
+        ]
+      : [],
+    ...(existing ? { existing } : {}),
+    now,
   });
-  const regularStarted = regular.some((s) => s.state?.running || s.state?.terminated);
-  const initDone =
-    regularStarted ||
-    (pod.spec.initContainers ?? []).every((c) => {
-      const s = init.find((x) => x.name === c.name);
-      return isSidecar(c) ? !!s?.started : s?.state?.terminated?.exitCode === 0;
-    });
-  const names = [
-    ...(pod.spec.initContainers ?? []).filter(isSidecar).map((c) => c.name),
-    ...pod.spec.containers.map((c) => c.name),
-  ];
-  const all = [...init, ...regular];
-  const unready = names.filter((n) => !all.find((s) => s.name === n)?.ready);
-  const ready = unready.length === 0;
-  const notReadyMsg = `containers with unready status: [${unready.join(" ")}]`;
-  if (phase === "Succeeded") {
-    return [
-      cond("PodReadyToStartContainers", sandboxReady),
-      { type: "Initialized", status: "True", reason: "PodCompleted" },
-      { type: "Ready", status: "False", reason: "PodCompleted" },
-      { type: "ContainersReady", status: "False", reason: "PodCompleted" },
-      { type: "PodScheduled", status: "True" },
-    ];
-  }
-  return [
-    cond("PodReadyToStartContainers", sandboxReady),
-    cond("Initialized", initDone, "ContainersNotInitialized"),
-    cond("Ready", ready, "ContainersNotReady", notReadyMsg),
-    cond("ContainersReady", ready, "ContainersNotReady", notReadyMsg),
-    { type: "PodScheduled", status: "True" },
-  ];
 }
 
 /** HTTP probe result from a status code (probe/http). */
@@ -257,15 +165,9 @@ export const signalCondition: Record<string, "MemoryPressure" | "DiskPressure" |
   "pid.available": "PIDPressure",
 };
 
-/** IsCriticalPod: static, mirror, or priority ≥ 2e9 pods are never evicted. */
+/** IsCriticalPod (core): static, mirror, or priority ≥ 2e9 pods are never evicted. */
 export function isCriticalPod(pod: Pod): boolean {
-  const a = pod.metadata.annotations ?? {};
-  const source = a["kubernetes.io/config.source"];
-  return (
-    (source !== undefined && source !== "api") ||
-    a["kubernetes.io/config.mirror"] !== undefined ||
-    (pod.spec.priority ?? 0) >= 2_000_000_000
-  );
+  return coreIsCriticalPod(pod);
 }
 
 /** Image GC: usage% = 100 − floor(available×100/capacity); at ≥ high, free down to low. */
