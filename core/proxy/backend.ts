@@ -1,5 +1,6 @@
 /** What every proxier backend implements (internal; the public surface is createProxier). */
 import type { EndpointInfo } from "./endpoint.ts";
+import type { IpvsState } from "./ipvs-state.ts";
 import type { SyncResult } from "./types.ts";
 
 export interface BackendSyncInput {
@@ -13,6 +14,8 @@ export interface BackendSyncInput {
   previousEndpoints: Map<string, Map<string, EndpointInfo[]>>;
   now: number;
   existingNatChains?: readonly string[] | undefined;
+  /** ipvs: the observed kernel state (ipvsadm -Sn + connection counts, ip addr, ipset list). */
+  observedIpvs?: IpvsState | undefined;
 }
 
 export interface Backend {

@@ -10,6 +10,7 @@ import { EndpointsChangeTracker } from "./endpoints-change-tracker.ts";
 import { parseCIDR } from "./ip.ts";
 import { IptablesProxier } from "./iptables-proxier.ts";
 import { IpvsProxier } from "./ipvs-proxier.ts";
+import type { IpvsState } from "./ipvs-state.ts";
 import { NftablesProxier } from "./nftables-proxier.ts";
 import { ServiceChangeTracker } from "./service-change-tracker.ts";
 import type { ServicePortInfo } from "./service-port.ts";
@@ -21,6 +22,8 @@ export interface SyncOptions {
   now: number;
   /** iptables: nat chains that exist in the kernel (from `iptables-save -t nat`), for stale-chain cleanup. */
   existingNatChains?: readonly string[];
+  /** ipvs: the observed kernel state; without it the proxier diffs against what it last applied. */
+  observedIpvs?: IpvsState;
   /** Force a full sync (upstream forceSyncProxyRules). */
   forceFull?: boolean;
 }
@@ -131,6 +134,7 @@ export function createProxier(config: ProxierConfig): Proxier {
         previousEndpoints: epChanged,
         now: options.now,
         existingNatChains: options.existingNatChains,
+        observedIpvs: options.observedIpvs,
       });
       if (full) {
         fullReason = undefined;
