@@ -18,11 +18,13 @@ export interface ExtenderCacheOptions {
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
+/** Implements the extender's ClusterView (adapters/extender/cluster-view.ts): nodes(), pods(), generation. */
 export class ExtenderClusterCache {
   readonly nodeInformer: Informer<Node & AnyObject>;
   readonly podInformer: Informer<Pod & AnyObject>;
   private readonly options: ExtenderCacheOptions;
   private readonly byNode = new Map<string, Map<string, Pod>>();
+  private gen = 0;
 
   constructor(options: ExtenderCacheOptions) {
     this.options = options;
@@ -56,6 +58,11 @@ export class ExtenderClusterCache {
       m?.delete(key(p));
       if (m?.size === 0) this.byNode.delete(p.spec.nodeName ?? "");
     };
+    const bump = () => {
+      this.gen++;
+    };
+    this.nodeInformer.on({ add: bump, update: bump, delete: bump });
+    this.podInformer.on({ add: bump, update: bump, delete: bump });
     this.podInformer.on({
       add: put,
       update: (o, n) => {
@@ -73,6 +80,11 @@ export class ExtenderClusterCache {
 
   async stop(): Promise<void> {
     await Promise.all([this.nodeInformer.stop(), this.podInformer.stop()]);
+  }
+
+  /** Changes on every informer event, so the extender can reuse its snapshot while nothing changed. */
+  get generation(): number {
+    return this.gen;
   }
 
   get synced(): boolean {

@@ -2,6 +2,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ExtenderClusterCache } from "../../adapters/apiserver/extender-cache.ts";
 import { createPodBinder } from "../../adapters/apiserver/pod-binder.ts";
+import { createExtenderApp } from "../../adapters/extender/app.ts";
+import type { ClusterView } from "../../adapters/extender/cluster-view.ts";
+import { decodeExtenderConfig } from "../../adapters/extender/config.ts";
 import { MetricsRegistry } from "../../adapters/metrics/registry.ts";
 import { kubeClientFor, until } from "../apiserver/client.ts";
 import { type FakeApiServer, startFakeApiServer } from "../apiserver/fake-apiserver.ts";
@@ -85,5 +88,64 @@ describe("extender cache and binder", () => {
     await binder.bind("default", "p", uid, "n1");
     await expect(binder.bind("default", "p", uid, "n2")).rejects.toMatchObject({ status: 409 });
     await expect(binder.bind("default", "missing", "", "n1")).rejects.toMatchObject({ status: 404 });
+  });
+
+  it("plugs into kite extender: nodeCacheCapable filter from the informer cache, bind through pods/binding", async () => {
+    server.seed("nodes", {
+      metadata: { name: "small" },
+      status: { allocatable: { cpu: "1", memory: "1Gi", pods: "110" } },
+    });
+    server.seed("nodes", {
+      metadata: { name: "big" },
+      status: { allocatable: { cpu: "8", memory: "16Gi", pods: "110" } },
+    });
+    server.seed("pods", {
+      ...pod("hog", "small"),
+      spec: {
+        nodeName: "small",
+        containers: [{ name: "c", image: "i", resources: { requests: { cpu: "900m" } } }],
+      },
+    });
+    server.seed("pods", pod("new"));
+    cache = new ExtenderClusterCache({ client: kubeClientFor(server) });
+    await cache.start();
+    const view: ClusterView = cache;
+    const app = createExtenderApp({
+      config: decodeExtenderConfig({ nodeCacheCapable: true }),
+      cluster: view,
+      binder: createPodBinder(kubeClientFor(server)),
+    });
+    const newPod = server.get("pods", "new", "default");
+    const filter = await app.request("/filter", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        Pod: {
+          ...newPod,
+          spec: { containers: [{ name: "c", image: "i", resources: { requests: { cpu: "500m" } } }] },
+        },
+        NodeNames: ["small", "big"],
+      }),
+    });
+    const result = (await filter.json()) as { NodeNames?: string[]; FailedNodes?: Record<string, string> };
+    expect(result.NodeNames).toEqual(["big"]);
+    expect(Object.keys(result.FailedNodes ?? {})).toEqual(["small"]);
+    const gen = cache.generation;
+    const bind = await app.request("/bind", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        PodName: "new",
+        PodNamespace: "default",
+        PodUID: newPod?.metadata?.uid,
+        Node: "big",
+      }),
+    });
+    expect(bind.status).toBe(200);
+    expect(server.get("pods", "new", "default")?.spec).toMatchObject({ nodeName: "big" });
+    await until(
+      () => cache !== undefined && cache.generation > gen && cache.podsOnNode("big").length === 1,
+      "cache sees the binding",
+    );
   });
 });
