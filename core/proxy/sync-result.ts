@@ -1,5 +1,6 @@
 /** Parts of a SyncResult common to all backends: counts, conntrack cleanup, health-check ports. */
 import type { BackendSyncInput } from "./backend.ts";
+import type { EndpointInfo } from "./endpoint.ts";
 import type { EndpointsChangeTracker } from "./endpoints-change-tracker.ts";
 import { portKey } from "./endpoints-change-tracker.ts";
 import type { ServiceChangeTracker } from "./service-change-tracker.ts";
@@ -33,19 +34,28 @@ export function commonResult(
   for (const ports of services.services().values()) counts.servicePorts += ports.length;
   for (const ports of endpoints.all().values())
     for (const eps of ports.values()) counts.endpoints += eps.length;
-  const conntrack: ConntrackCleanup = { serviceIPs: [], staleEndpoints: [], staleNodePorts: [] };
+  const conntrack: ConntrackCleanup = {
+    required: false,
+    serviceIPs: [],
+    staleEndpoints: [],
+    staleNodePorts: [],
+  };
+  const usable = (e: EndpointInfo) => e.ready || (e.serving && e.terminating);
   for (const [key, before] of input.previousEndpoints) {
-    for (const svc of services.portsOf(key)) {
-      if (svc.protocol === "TCP") continue;
-      const pk = portKey(svc.spn, svc.protocol);
-      const old = (before.get(pk) ?? []).filter((e) => e.ready || (e.serving && e.terminating));
-      const cur = endpoints
-        .endpointsOf(key, svc.spn, svc.protocol)
-        .filter((e) => e.ready || (e.serving && e.terminating));
+    const after = endpoints.all().get(key) ?? new Map<string, EndpointInfo[]>();
+    for (const pk of new Set([...before.keys(), ...after.keys()])) {
+      const protocol = pk.slice(pk.lastIndexOf("#") + 1);
+      if (protocol === "TCP") continue;
+      const old = (before.get(pk) ?? []).filter(usable);
+      const cur = (after.get(pk) ?? []).filter(usable);
       const curSet = new Set(cur.map((e) => e.endpoint));
+      const removed = old.filter((e) => !curSet.has(e.endpoint));
+      const newlyActive = old.length === 0 && cur.length > 0;
+      if (removed.length || newlyActive) conntrack.required = true;
+      const svc = services.portsOf(key).find((s) => portKey(s.spn, s.protocol) === pk);
+      if (!svc) continue;
       const ips = [svc.clusterIP, ...svc.externalIPs, ...svc.loadBalancerVIPs];
-      for (const e of old) {
-        if (curSet.has(e.endpoint)) continue;
+      for (const e of removed) {
         for (const ip of ips)
           conntrack.staleEndpoints.push({
             serviceIP: ip,
@@ -61,7 +71,7 @@ export function commonResult(
             protocol: svc.protocol,
           });
       }
-      if (old.length === 0 && cur.length > 0) {
+      if (newlyActive) {
         for (const ip of ips) conntrack.serviceIPs.push({ ip, protocol: svc.protocol });
         if (svc.nodePort) conntrack.staleNodePorts.push({ port: svc.nodePort, protocol: svc.protocol });
       }

@@ -76,6 +76,8 @@ export type ProxyEvent =
 
 /** Endpoint that went away or service that lost all endpoints: the adapter clears UDP conntrack for these. */
 export interface ConntrackCleanup {
+  /** Some UDP/SCTP endpoint went away, or a UDP/SCTP service port got its first endpoint. */
+  required: boolean;
   /** Service IPs (cluster, external, LB) whose UDP/SCTP service gained its first endpoint: flush entries to it. */
   serviceIPs: { ip: string; protocol: string }[];
   /** Removed endpoints: flush entries with this original destination → endpoint. */
