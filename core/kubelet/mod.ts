@@ -137,6 +137,51 @@ export {
 // Pod status
 export { getPhase, type PodPhaseInput } from "./pod-phase.ts";
 export { podRequest } from "./pod-request.ts";
+export {
+  canonicalHeaderKey,
+  defaultProbeUserAgent,
+  type ExecProbeAction,
+  type GrpcProbeAction,
+  type HttpProbeAction,
+  httpProbeHeaders,
+  type ProbeAction,
+  type ProbeTiming,
+  probeTiming,
+  resolveContainerPort,
+  resolveProbeAction,
+  type TcpProbeAction,
+} from "./probe-action.ts";
+// Probes
+export {
+  maxProbeOutputBytes,
+  maxProbeRetries,
+  type ProbeResult,
+  type ProbeState,
+  type ProbeType,
+  type ProbeVerdict,
+} from "./probe-result.ts";
+export { classifyExecResult } from "./probe-result-exec.ts";
+export { classifyGrpcResult } from "./probe-result-grpc.ts";
+export {
+  capProbeBody,
+  classifyHttpResponse,
+  type HttpProbeRequest,
+  type HttpProbeVerdict,
+  type HttpTransport,
+  type RawHttpResponse,
+  redirectDecision,
+  runHttpProbe,
+} from "./probe-result-http.ts";
+export { classifyTcpResult } from "./probe-result-tcp.ts";
+export {
+  initialProbeState,
+  type ProbeTick,
+  type ProbeTickInput,
+  type ProbeUpdate,
+  ProbeWorker,
+  type ProbeWorkerInit,
+} from "./probe-worker.ts";
+export { ProberManager } from "./prober-manager.ts";
 // QoS and OOM scores
 export { computePodQOS, type QOSOptions } from "./qos.ts";
 export { rankDiskPressureFunc } from "./rank-disk-pressure.ts";
