@@ -3,11 +3,13 @@ export { ApiError, isAlreadyExists, isConflict, isGone, isNotFound, isRetriable 
 export { ApiPodSource, configSourceAnnotation, isMirrorPod, mirrorAnnotation } from "./api-pod-source.ts";
 export { Backoff, sleep } from "./backoff.ts";
 export { ClusterNode, type ClusterNodeOptions } from "./cluster-node.ts";
+export { connectNode, extenderCluster, type NodeConnection, proxyObjectSource } from "./cluster-wiring.ts";
 export { createCsr, generateNodeKey } from "./csr.ts";
 export { chooseEndpointsApi, discoverServer, type EndpointsApi, type ServerApis } from "./discovery.ts";
 export { sliceFromV1beta1, slicesFromEndpoints } from "./endpoints-conversion.ts";
 export { recordEvent } from "./events.ts";
 export { type ExtenderCacheOptions, ExtenderClusterCache } from "./extender-cache.ts";
+export { type HostNodeOptions, hostNodeConfig } from "./host-node.ts";
 export { Informer, type InformerHandlers, type InformerOptions } from "./informer.ts";
 export { KubeClient, loadKubeConfig, type WatchEvent } from "./kube-client.ts";
 export { configHashAnnotation, MirrorPodManager, mirrorPodFor } from "./mirror-pods.ts";
@@ -18,6 +20,7 @@ export {
   requestAttributes,
   verifyClientCert,
 } from "./node-auth.ts";
+export { evictionReservation, parseNodeLabels, parseReserved, parseTaints } from "./node-flags.ts";
 export { leaseNamespace, microTime, NodeLease } from "./node-lease.ts";
 export {
   computeAllocatable,
