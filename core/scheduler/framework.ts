@@ -63,6 +63,8 @@ export interface ScheduleInput {
   profile: ResolvedProfile;
   /** Only these nodes are candidates (extender: the nodes kube-scheduler sent). Default: every node of the snapshot. */
   candidates?: readonly NodeInfo[];
+  /** Stop after Filter (the extender's filter verb needs no scores). */
+  skipScore?: boolean;
 }
 
 export function newCycleContext(pod: Pod, snapshot: Snapshot, gates: FeatureGates): CycleContext {
@@ -204,6 +206,7 @@ export function schedulePod(input: ScheduleInput): SchedulingResult {
     result.message = fitErrorMessage(candidates.length, result.nodes);
     return result;
   }
+  if (input.skipScore) return result;
 
   // Score
   for (const nr of byNode.values()) {

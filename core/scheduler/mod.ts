@@ -59,3 +59,4 @@ export type { Snapshot } from "./snapshot.ts";
 export { buildSnapshot } from "./snapshot.ts";
 export type { InsufficientResource, Status, StatusCode } from "./status.ts";
 export { toleratesTaint } from "./toleration.ts";
+export { validateNode, validatePod } from "./validate-objects.ts";

@@ -1,11 +1,86 @@
-import { KiteError } from "../../../core/errors/mod.ts";
+import { readFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { parse as parseYaml } from "yaml";
+import { invalidArgument, KiteError } from "../../../core/errors/mod.ts";
+import { createExtenderApp } from "../../extender/app.ts";
+import { MemoryClusterCache } from "../../extender/cluster-view.ts";
+import { decodeExtenderConfig } from "../../extender/config.ts";
+import { startFolderSource } from "../../extender/folder-source.ts";
+import { serveApp } from "../../http/serve.ts";
+import { createLogger } from "../../log/logger.ts";
+import { MetricsRegistry } from "../../metrics/registry.ts";
+import { parseFlags, parseHostPort } from "../args.ts";
 import type { Command } from "../command.ts";
+
+const usage = `Usage: kite extender --config FILE [--listen 127.0.0.1:8888]
+
+Serves the kube-scheduler extender HTTP API: POST {urlPrefix}/filter,
+/prioritize, /preempt and /bind in kube-scheduler's wire format, plus
+POST /simulate, GET /healthz and GET /metrics. See docs/scheduler.md for the
+configuration file and the KubeSchedulerConfiguration "extenders:" entry.
+
+Flags:
+  --config   extender configuration (YAML or JSON)
+  --listen   host:port to listen on (default: the config's listen, else 127.0.0.1:8888)`;
 
 export const extenderCommand: Command = {
   name: "extender",
   summary: "Serve the scheduler extender HTTP API for kube-scheduler",
-  usage: "kite extender",
-  async run() {
-    throw new KiteError("unimplemented", "kite extender is not built yet (issue 3)");
+  usage,
+  async run(args) {
+    const { values } = parseFlags(args, {
+      config: { type: "string" },
+      listen: { type: "string" },
+    });
+    const log = createLogger().with({ component: "extender" });
+    let raw: unknown = {};
+    let baseDir = process.cwd();
+    if (values.config) {
+      let text: string;
+      try {
+        text = await readFile(values.config, "utf8");
+      } catch (e) {
+        throw new KiteError("not_found", `cannot read ${values.config}: ${(e as Error).message}`, {
+          field: "config",
+        });
+      }
+      try {
+        raw = parseYaml(text) ?? {};
+      } catch (e) {
+        throw invalidArgument("config", `${values.config} is not valid YAML/JSON: ${(e as Error).message}`);
+      }
+      baseDir = dirname(resolve(values.config));
+    }
+    let config: ReturnType<typeof decodeExtenderConfig>;
+    try {
+      config = decodeExtenderConfig(raw);
+    } catch (e) {
+      throw KiteError.from(e, "invalid_argument").withFieldPrefix(values.config ?? "config");
+    }
+    const listen = parseHostPort(values.listen ?? config.listen ?? "127.0.0.1:8888", "listen");
+    const cache = new MemoryClusterCache();
+    const folder = config.cacheDir
+      ? await startFolderSource(resolve(baseDir, config.cacheDir), cache, {
+          watchFolder: config.watchCacheDir,
+          log,
+        })
+      : undefined;
+    const app = createExtenderApp({ config, cluster: cache, metrics: new MetricsRegistry(), log });
+    const server = await serveApp(app as never, { host: listen.host, port: listen.port });
+    log.info("scheduler extender listening", {
+      address: `${listen.host}:${server.port}`,
+      urlPrefix: config.urlPrefix || "/",
+      nodeCacheCapable: config.nodeCacheCapable,
+      profile: config.profile.schedulerName,
+    });
+    await new Promise<void>((done) => {
+      const stop = () => done();
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+    });
+    log.info("shutting down");
+    folder?.close();
+    await server.close();
+    return 0;
   },
 };

@@ -1,0 +1,58 @@
+/**
+ * Builds the scheduling snapshot for a request: the cluster view's nodes (for
+ * NodeNames requests), or the request's own nodes plus the cluster view's pods
+ * (for full Nodes requests). The cache snapshot is reused while the view's
+ * generation is unchanged.
+ */
+import type { Node } from "../../core/api/mod.ts";
+import { buildSnapshot, type FeatureGates, type NodeInfo, type Snapshot } from "../../core/scheduler/mod.ts";
+import type { ClusterView } from "./cluster-view.ts";
+
+export interface Resolved {
+  snapshot: Snapshot;
+  candidates: NodeInfo[];
+  /** Requested names the cache does not know. */
+  missing: string[];
+}
+
+export class SnapshotProvider {
+  readonly #view: ClusterView;
+  readonly #gates: FeatureGates;
+  #cached: { generation: number; snapshot: Snapshot } | undefined;
+
+  constructor(view: ClusterView, gates: FeatureGates) {
+    this.#view = view;
+    this.#gates = gates;
+  }
+
+  /** The snapshot of the whole cached cluster. */
+  cluster(): Snapshot {
+    const gen = this.#view.generation;
+    if (gen !== undefined && this.#cached?.generation === gen) return this.#cached.snapshot;
+    const snapshot = buildSnapshot(this.#view.nodes(), this.#view.pods(), this.#gates, {
+      nodes: "cache.nodes",
+      pods: "cache.pods",
+    });
+    if (gen !== undefined) this.#cached = { generation: gen, snapshot };
+    return snapshot;
+  }
+
+  byNames(names: readonly string[]): Resolved {
+    const snapshot = this.cluster();
+    const candidates: NodeInfo[] = [];
+    const missing: string[] = [];
+    for (const name of names) {
+      const ni = snapshot.byName.get(name);
+      if (ni) candidates.push(ni);
+      else missing.push(name);
+    }
+    return { snapshot, candidates, missing };
+  }
+
+  forNodes(nodes: readonly Node[]): Resolved {
+    const names = new Set(nodes.map((n) => n.metadata?.name ?? ""));
+    const pods = this.#view.pods().filter((p) => names.has(p.spec?.nodeName ?? ""));
+    const snapshot = buildSnapshot(nodes, pods, this.#gates, { nodes: "Nodes.items", pods: "cache.pods" });
+    return { snapshot, candidates: [...snapshot.nodeInfos], missing: [] };
+  }
+}
