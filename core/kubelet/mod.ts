@@ -4,6 +4,27 @@
  * and carries out what comes back. Documented in docs/kubelet-policy.md.
  */
 
+export {
+  type ContainerStartCause,
+  containerWaitingState,
+  isWaitingErrorReason,
+  TerminatedReason,
+  terminatedReason,
+  WaitingReason,
+  type WaitingReasonName,
+} from "./container-waiting-reason.ts";
+// Restart back-off and container states
+export {
+  Backoff,
+  backOffKey,
+  type ContainerBackOffDecision,
+  containerBackOff,
+  containerBackOffPeriodMs,
+  formatPod,
+  imageBackOffPeriodMs,
+  maxContainerBackOffMs,
+  maxImageBackOffMs,
+} from "./crash-loop-backoff.ts";
 // Durations
 export { formatDuration, parseDuration } from "./duration.ts";
 // Eviction ranking

@@ -108,6 +108,7 @@ describe("kubelet fixtures: probe_http.json", () => {
         { name: "c" },
         "127.0.0.1",
       );
+      if (action.kind !== "http") throw new Error("not an HTTP action");
       const log: HttpProbeRequest[] = [];
       const verdict = await runHttpProbe(action, fakeTransport(input.server, log), {
         followNonLocalRedirects: input.followNonLocalRedirects,
@@ -128,7 +129,8 @@ describe("HTTP probe details", () => {
       { name: "c" },
       "127.0.0.1",
     );
-    expect(action.kind === "http" && action.hostHeader).toBe("a.example");
+    if (action.kind !== "http") throw new Error("not an HTTP action");
+    expect(action.hostHeader).toBe("a.example");
     const v = await runHttpProbe(action, fakeTransport({ routes: { "/loop": "302 to /loop" } }, log));
     expect(v.result).toBe("Failure");
     expect(v.output).toContain("stopped after 10 redirects");
