@@ -124,7 +124,10 @@ async function runCase(mode: "iptables" | "nftables", n: number, log: (s: string
 
   return withNetns(`${mode}-kite-${n}`, async (ns) => {
     const runner = createRunner(ns);
-    const applier = mode === "iptables" ? createIptablesApplier(runner) : createNftablesApplier(runner);
+    const applier =
+      mode === "iptables"
+        ? createIptablesApplier(runner)
+        : createNftablesApplier(runner, { persistent: true });
     const p = createProxier(config(mode));
     const t0 = performance.now();
     p.handleAll(evs);
@@ -159,6 +162,7 @@ async function runCase(mode: "iptables" | "nftables", n: number, log: (s: string
     log(
       `${mode} ${n} services: one-endpoint change generate p50 ${gen.p50} ms, end to end p50 ${total.p50} ms p99 ${total.p99} ms, input ≤ ${bytes} bytes`,
     );
+    (applier as { close?: () => void }).close?.();
     return {
       mode,
       services: n,

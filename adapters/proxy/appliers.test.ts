@@ -49,6 +49,7 @@ describe("conntrack cleanup commands", () => {
   it("delete UDP entries to a service IP, to a removed endpoint, and to a NodePort", () => {
     expect(
       conntrackCommands({
+        required: true,
         serviceIPs: [{ ip: "10.96.0.10", protocol: "UDP" }],
         staleEndpoints: [
           { serviceIP: "10.96.0.10", port: 53, endpointIP: "10.244.0.5", protocol: "UDP" },

@@ -150,7 +150,13 @@ export async function startProxyServer(start: StartProxyOptions): Promise<ProxyS
   }
   const applier: Applier =
     mode === "nftables"
-      ? createNftablesApplier(runner)
+      ? createNftablesApplier(runner, {
+          persistent: true,
+          onCleanupError: (message) => {
+            metrics.nftablesCleanupFailures.inc();
+            logger.warn("Failed to delete stale nftables chains", { error: message });
+          },
+        })
       : mode === "ipvs"
         ? createIpvsApplier(runner)
         : createIptablesApplier(runner);
@@ -351,6 +357,7 @@ export async function startProxyServer(start: StartProxyOptions): Promise<ProxyS
       await bfr.stop();
       await chain;
       for (const s of servers) await s.close();
+      (applier as { close?: () => void }).close?.();
     },
   };
 }

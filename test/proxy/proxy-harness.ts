@@ -1,5 +1,5 @@
 /** Starts the real proxy (the code path of `kite proxy --objects-dir`) against a test topology. */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
@@ -26,8 +26,13 @@ export async function startTestProxy(opts: {
   logger?: Logger;
 }): Promise<RunningProxy> {
   const dir = await mkdtemp(join(tmpdir(), "kite-proxy-objects-"));
-  const write = (file: string, objects: unknown[]) =>
-    writeFile(join(dir, file), objects.map((o) => stringify(o)).join("---\n"));
+  // Atomic replace (write a dotfile, rename), as a careful operator or a config tool would do: the
+  // watcher never sees a half-written file.
+  const write = async (file: string, objects: unknown[]) => {
+    const tmp = join(dir, `.${file}.tmp`);
+    await writeFile(tmp, objects.map((o) => stringify(o)).join("---\n"));
+    await rename(tmp, join(dir, file));
+  };
   for (const [file, objects] of Object.entries(opts.files)) await write(file, objects);
   const { options } = parseProxyOptions(
     [
