@@ -110,6 +110,20 @@ export {
   thresholdsMet,
   thresholdsMetGracePeriod,
 } from "./eviction-thresholds.ts";
+// Image GC
+export {
+  defaultImageGCPolicy,
+  type FreeSpaceResult,
+  type GarbageCollectResult,
+  goZeroTime,
+  ImageGCManager,
+  type ImageGCPolicy,
+  type ImageGCRuntime,
+  type ImageRecord,
+  imageGCPeriodMs,
+  type RuntimeImage,
+  validateImageGCPolicy,
+} from "./image-gc.ts";
 export {
   besteffortOOMScoreAdj,
   getContainerOOMScoreAdjust,
