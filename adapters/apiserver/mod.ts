@@ -20,6 +20,13 @@ export {
   requestAttributes,
   verifyClientCert,
 } from "./node-auth.ts";
+export {
+  type ClusterModeFlags,
+  clusterModeRequested,
+  clusterNodeFlags,
+  type PreparedClusterNode,
+  prepareClusterNode,
+} from "./node-cluster-mode.ts";
 export { evictionReservation, parseNodeLabels, parseReserved, parseTaints } from "./node-flags.ts";
 export { leaseNamespace, microTime, NodeLease } from "./node-lease.ts";
 export {

@@ -14,10 +14,13 @@ export function kubeClientFor(
   return new KubeClient(kc, { timeoutMs });
 }
 
-export async function until(cond: () => boolean, what: string, tries = 1000): Promise<void> {
-  for (let i = 0; i < tries; i++) {
+/** Polls `cond` every 5 ms; fails after `budgetMs` of wall time (generous: CI machines are slow and shared). */
+export async function until(cond: () => boolean, what: string, budgetMs = 15_000): Promise<void> {
+  const deadline = Date.now() + budgetMs;
+  while (Date.now() < deadline) {
     if (cond()) return;
     await new Promise((r) => setTimeout(r, 5));
   }
+  if (cond()) return;
   throw new Error(`timed out waiting for ${what}`);
 }

@@ -61,6 +61,8 @@ export interface FakeApiServerOptions {
   authorize?: (spec: Record<string, unknown>) => { allowed: boolean; reason?: string };
   /** Signs an approved CSR (PEM CSR in, PEM certificate out). Without it approved CSRs get no certificate. */
   signer?: (csrPem: string, csr: KubeObject) => string | Promise<string>;
+  /** Approve every CSR at once (as kubeadm's csrapprover does for node client certificates). */
+  autoApproveCsrs?: boolean;
   /** Clock for timestamps (creation, deletion). */
   now?: () => Date;
   /** Send BOOKMARK events to watchers that asked for them every this many ms (0 = only on sendBookmarks()). */
@@ -907,6 +909,10 @@ export class FakeApiServer {
     if (def.resource === "pods") this.defaultPod(obj);
     if (def.resource === "certificatesigningrequests") obj.status = {};
     this.commit(def, key, "ADDED", obj, undefined);
+    if (def.resource === "certificatesigningrequests" && this.options.autoApproveCsrs) {
+      const name = meta.name;
+      setTimeout(() => void this.approveCsr(name).catch(() => {}), 0);
+    }
     return { status: 201, body: this.render(def, version, obj) };
   }
 

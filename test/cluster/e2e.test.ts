@@ -109,9 +109,9 @@ describe.skipIf(!kubeconfig)("against a real cluster (KITE_E2E_KUBECONFIG)", () 
     });
     expect((await client.get<Pod>(podPath(name))).status?.phase).toBe("Running");
     await client.delete(podPath(name), { gracePeriodSeconds: 30 });
-    await until(() => source.terminatingPods().some((p) => p.metadata.name === name), "terminating", 2000);
+    await until(() => source.terminatingPods().some((p) => p.metadata.name === name), "terminating", 20_000);
     await writer.deleteTerminated(refOf(created));
-    await until(() => source.terminatingPods().length === 0, "deleted", 2000);
+    await until(() => source.terminatingPods().length === 0, "deleted", 20_000);
     source.stop();
   });
 
