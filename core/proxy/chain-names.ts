@@ -58,7 +58,18 @@ export function endpointChainName(spn: string, protocol: string, endpoint: strin
 }
 
 /** nftables name base: `<8 base32 chars>-<name>`, cut to 240 chars with `...`. */
+const nftCache = new Map<string, string>();
+
 export function nftNameBase(name: string): string {
+  const cached = nftCache.get(name);
+  if (cached !== undefined) return cached;
+  if (nftCache.size > 500_000) nftCache.clear();
+  const base = nftNameBaseUncached(name);
+  nftCache.set(name, base);
+  return base;
+}
+
+function nftNameBaseUncached(name: string): string {
   const hash = base32Prefix(sha256(utf8(name)), 8);
   const full = `${hash}-${name}`;
   return full.length > 240 ? `${full.slice(0, 237)}...` : full;

@@ -363,26 +363,16 @@ export class IptablesProxier implements Backend {
     this.#natRulesTotal = natStaticRules + natPerServiceRules;
     this.#filterRulesTotal = filterStaticRules;
 
-    const text =
+    const empty =
       filterChainLines.length +
         filterLines.length +
         natChainLines.length +
         natLines.length +
         natTail.length ===
-      0
-        ? ""
-        : [
-            "*filter",
-            ...filterChainLines,
-            ...filterLines,
-            "COMMIT",
-            "*nat",
-            ...natChainLines,
-            ...natLines,
-            ...natTail,
-            "COMMIT",
-            "",
-          ].join("\n");
+      0;
+    const text = empty
+      ? ""
+      : `*filter\n${joinLines(filterChainLines)}${joinLines(filterLines)}COMMIT\n*nat\n${joinLines(natChainLines)}${joinLines(natLines)}${joinLines(natTail)}COMMIT\n`;
     return {
       text,
       chainsWritten: filterChainLines.length + natChainLines.length - deleted.length,
@@ -401,6 +391,11 @@ export class IptablesProxier implements Backend {
 
   #oldChainsOf = new Map<string, Map<string, string[]>>();
   #pendingStale = new Set<string>();
+}
+
+/** Lines joined, each followed by a newline. */
+function joinLines(lines: readonly string[]): string {
+  return lines.length ? `${lines.join("\n")}\n` : "";
 }
 
 function sameLines(a: readonly string[], b: readonly string[]): boolean {

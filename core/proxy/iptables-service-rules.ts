@@ -238,7 +238,15 @@ export function renderPortRules(
       `-A ${fwChain} -m comment --comment "other traffic to ${spn} will be dropped by KUBE-PROXY-FIREWALL"`,
     );
   }
-  const sepName = (ep: EndpointInfo) => endpointChainName(spn, svc.protocol, ep.endpoint);
+  const sepNames = new Map<string, string>();
+  const sepName = (ep: EndpointInfo) => {
+    let n = sepNames.get(ep.endpoint);
+    if (n === undefined) {
+      n = endpointChainName(spn, svc.protocol, ep.endpoint);
+      sepNames.set(ep.endpoint, n);
+    }
+    return n;
+  };
   const writeServiceToEndpoint = (chain: string, eps: EndpointInfo[]) => {
     const r = rulesOf(chain);
     if (chain === internalPolicyChain) r.push(...internalMasq);

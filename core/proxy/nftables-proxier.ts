@@ -326,7 +326,11 @@ export class NftablesProxier implements Backend {
         for (const [name, rules] of r.chains) {
           if (written.has(name)) continue;
           // On a full sync, an endpoint chain already in the kernel with the same rules is left alone.
-          if (full && known && r.endpointChains.has(name) && chainExists(name) && !stale.has(name)) {
+          // kite's minimal partial form leaves out every chain the kernel already holds unchanged.
+          const skippable = full
+            ? known && r.endpointChains.has(name)
+            : this.#cfg.partialSyncForm === "minimal";
+          if (skippable && chainExists(name) && !stale.has(name)) {
             const have = kernel.chains.get(name)!.rules;
             if (have.length === rules.length && have.every((x, i) => x === rules[i])) continue;
           }
@@ -405,8 +409,8 @@ export class NftablesProxier implements Backend {
     if (!pend) return;
     this.#pending.delete(id);
     try {
-      if (pend.cleanupText) this.#kernel.applyTransaction(pend.cleanupText);
-      if (pend.text) this.#kernel.applyTransaction(pend.text);
+      if (pend.cleanupText) this.#kernel.applyTransaction(pend.cleanupText, { trusted: true });
+      if (pend.text) this.#kernel.applyTransaction(pend.text, { trusted: true });
       this.#kernelKnown = true;
     } catch {
       this.#kernelKnown = false;

@@ -52,7 +52,10 @@ export interface ProxierConfig {
   nfacctCounters?: string[];
   /** The iptables binary supports MASQUERADE --random-fully. */
   iptablesRandomFully?: boolean;
-  /** Partial iptables syncs (default "minimal"). */
+  /**
+   * Partial syncs (default "minimal"): iptables — which chains a partial restore writes; nftables —
+   * "upstream" rewrites every chain of a changed service, "minimal" only chains whose rules changed.
+   */
   partialSyncForm?: PartialSyncForm;
   /** Endpoints above which SEP comments are dropped (default 1000). */
   largeClusterEndpointsThreshold?: number;
