@@ -4,6 +4,17 @@
  * and carries out what comes back. Documented in docs/kubelet-policy.md.
  */
 
+// Container GC
+export {
+  type ContainerGCInput,
+  type ContainerGCPlan,
+  type ContainerGCPolicy,
+  containerGCPeriodMs,
+  defaultContainerGCPolicy,
+  type GCContainer,
+  type GCSandbox,
+  planContainerGC,
+} from "./container-gc.ts";
 export {
   type ContainerStartCause,
   containerWaitingState,
