@@ -104,6 +104,35 @@ describe("fake API server with @kubernetes/client-node", () => {
     ).rejects.toMatchObject({ code: 410 });
   });
 
+  it("pages a consistent snapshot: later writes do not leak into the continuation", async () => {
+    for (const n of ["c1", "c2", "c3"])
+      await core.createNamespacedConfigMap({ namespace: "snap", body: { metadata: { name: n } } });
+    const page1 = await core.listNamespacedConfigMap({ namespace: "snap", limit: 2 });
+    expect(page1.items.map((c) => c.metadata?.name)).toEqual(["c1", "c2"]);
+    await core.deleteNamespacedConfigMap({ namespace: "snap", name: "c3" });
+    await core.createNamespacedConfigMap({ namespace: "snap", body: { metadata: { name: "c4" } } });
+    await core.replaceNamespacedConfigMap({
+      namespace: "snap",
+      name: "c2",
+      body: { metadata: { name: "c2" }, data: { v: "new" } },
+    });
+    const page2 = await core.listNamespacedConfigMap({
+      namespace: "snap",
+      limit: 2,
+      _continue: page1.metadata?._continue,
+    });
+    expect(page2.items.map((c) => c.metadata?.name)).toEqual(["c3"]);
+    expect(page2.metadata?.resourceVersion).toBe(page1.metadata?.resourceVersion);
+    const exact = await core.listNamespacedConfigMap({
+      namespace: "snap",
+      resourceVersion: page1.metadata?.resourceVersion,
+      resourceVersionMatch: "Exact",
+    });
+    expect(exact.items.map((c) => `${c.metadata?.name}:${c.data?.v ?? ""}`)).toEqual(["c1:", "c2:", "c3:"]);
+    const now = await core.listNamespacedConfigMap({ namespace: "snap" });
+    expect(now.items.map((c) => `${c.metadata?.name}:${c.data?.v ?? ""}`)).toEqual(["c1:", "c2:new", "c4:"]);
+  });
+
   it("rejects stale updates with 409 and keeps status and spec apart", async () => {
     const p = await core.readNamespacedPod({ namespace: "default", name: "db-1" });
     const stale = structuredClone(p);

@@ -7,8 +7,9 @@
  * graceful pod deletion, TokenReview and SubjectAccessReview. Fault hooks: compact history,
  * drop connections, stop/start (restart on the same port), inject errors.
  *
- * Simplifications (documented in docs/cluster.md): a paged list reads the current state (no MVCC snapshot);
- * no admission, no validation beyond what kite depends on; one storage version per resource.
+ * Paged lists (continue) and resourceVersionMatch=Exact lists read the state as of their resourceVersion,
+ * rebuilt from the watch history. Simplifications (documented in docs/cluster.md): no admission, no
+ * validation beyond what kite depends on; one storage version per resource.
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -365,6 +366,21 @@ export class FakeApiServer {
       this.stores.set(key, s);
     }
     return s;
+  }
+
+  /** The objects of one resource as they were at `rv` (the current state with later history undone). */
+  private stateAt(storeKey: string, rv: number): Map<string, KubeObject> {
+    const state = new Map(this.store(storeKey));
+    if (rv >= this.rv) return state;
+    for (let i = this.history.length - 1; i >= 0; i--) {
+      const e = this.history[i] as HistoryEntry;
+      if (e.rv <= rv) break;
+      if (e.storeKey !== storeKey) continue;
+      const key = `${e.object.metadata?.namespace ?? ""}/${e.object.metadata?.name ?? ""}`;
+      if (e.type === "ADDED") state.delete(key);
+      else if (e.old) state.set(key, e.old);
+    }
+    return state;
   }
 
   private def(group: string, resource: string): ResourceDef {
@@ -780,8 +796,11 @@ export class FakeApiServer {
     } else {
       const asked = url.searchParams.get("resourceVersion");
       const match = url.searchParams.get("resourceVersionMatch");
-      if (asked && asked !== "0" && match === "Exact" && Number(asked) < this.compactedRv) {
-        throw new HttpError(410, "Expired", `too old resource version: ${asked} (${this.compactedRv})`);
+      if (asked && asked !== "0" && match === "Exact") {
+        if (Number(asked) < this.compactedRv) {
+          throw new HttpError(410, "Expired", `too old resource version: ${asked} (${this.compactedRv})`);
+        }
+        if (Number(asked) <= this.rv) listRv = Number(asked);
       }
       if (asked && asked !== "0" && Number(asked) > this.rv) {
         throw new HttpError(504, "Timeout", `Too large resource version: ${asked}, current: ${this.rv}`, {
@@ -790,7 +809,7 @@ export class FakeApiServer {
         });
       }
     }
-    const all = [...this.store(`${def.group}/${def.resource}`).entries()]
+    const all = [...this.stateAt(`${def.group}/${def.resource}`, listRv).entries()]
       .filter(([k, o]) => k > after && matches(o))
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     const page = limit > 0 ? all.slice(0, limit) : all;
