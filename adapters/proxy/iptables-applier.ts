@@ -4,6 +4,20 @@ import type { Applier } from "./applier.ts";
 import { ApplyError } from "./apply-error.ts";
 import { checkResult, type Runner } from "./exec.ts";
 
+/** The iptables binaries of a backend: the system default (`iptables`), or explicitly `nft` / `legacy`. */
+export function iptablesBinaries(backend: "auto" | "nft" | "legacy" = "auto"): {
+  iptables: string;
+  restore: string;
+  save: string;
+} {
+  const suffix = backend === "auto" ? "" : `-${backend}`;
+  return {
+    iptables: `iptables${suffix}`,
+    restore: `iptables${suffix}-restore`,
+    save: `iptables${suffix}-save`,
+  };
+}
+
 export interface IptablesApplierOptions {
   /** `-w` seconds to wait for the xtables lock (default 5). */
   lockWaitSeconds?: number;

@@ -5,7 +5,7 @@ import { planRules, renderRules, type SyncResult } from "../../core/proxy/mod.ts
 import { createLogger } from "../log/logger.ts";
 import { createRunner } from "./exec.ts";
 import { readInterfaces } from "./host-info.ts";
-import { createIptablesApplier } from "./iptables-applier.ts";
+import { createIptablesApplier, iptablesBinaries } from "./iptables-applier.ts";
 import { createIpvsApplier } from "./ipvs-applier.ts";
 import { createNftablesApplier } from "./nftables-applier.ts";
 import { buildProxierConfig } from "./proxier-config.ts";
@@ -39,6 +39,7 @@ kite additions:
   --objects-dir DIR                        watch a folder of Service/EndpointSlice/Node YAML or JSON files
   --objects-rescan-period 5s               periodic rescan of --objects-dir
   --netns NAME                             apply inside this network namespace (ip netns exec), for tests
+  --iptables-backend auto|nft|legacy       iptables binaries to use (default: the system's iptables)
   -f FILE|DIR|-                            (render, plan) objects to use`;
 
 function takeFiles(args: string[]): { files: string[]; rest: string[] } {
@@ -97,7 +98,7 @@ async function renderOrPlan(
       ? createNftablesApplier(runner!)
       : options.mode === "ipvs"
         ? createIpvsApplier(runner!)
-        : createIptablesApplier(runner!);
+        : createIptablesApplier(runner!, { binaries: iptablesBinaries(options.iptablesBackend) });
   const current = await applier.readCurrent();
   const plan = planRules(config, read.objects, current, Date.now());
   if (plan.text === "" && plan.summary.length === 0) {

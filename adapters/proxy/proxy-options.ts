@@ -28,6 +28,8 @@ export interface ProxyOptions {
   objectsDir: string | undefined;
   netns: string | undefined;
   logFormat: "text" | "json";
+  /** Which iptables binaries (kite): the system default, iptables-nft or iptables-legacy. */
+  iptablesBackend: "auto" | "nft" | "legacy";
   /** Seconds between folder rescans (kite). */
   rescanIntervalMs: number;
 }
@@ -56,6 +58,7 @@ export const proxyFlagSpec = {
   "objects-dir": { type: "string" },
   "objects-rescan-period": { type: "string" },
   netns: { type: "string" },
+  "iptables-backend": { type: "string" },
   "logging-format": { type: "string" },
   v: { type: "string" },
 } as const;
@@ -132,6 +135,17 @@ function fileNum(doc: Json, path: string[], field: string): number | undefined {
   if (typeof v !== "number")
     throw new KiteError("invalid_argument", `must be a number`, { field: `--config ${field}` });
   return v;
+}
+
+function iptablesBackend(v: string | undefined): ProxyOptions["iptablesBackend"] {
+  if (v === undefined || v === "auto" || v === "nft" || v === "legacy") return v ?? "auto";
+  throw new KiteError(
+    "invalid_argument",
+    `unknown iptables backend ${JSON.stringify(v)} (want auto, nft or legacy)`,
+    {
+      field: "--iptables-backend",
+    },
+  );
 }
 
 /** Parses `kite proxy` flags (and the --config file) into options. */
@@ -240,6 +254,7 @@ export function parseProxyOptions(
     objectsDir: f["objects-dir"],
     netns: f.netns,
     logFormat: fmt,
+    iptablesBackend: iptablesBackend(f["iptables-backend"]),
     rescanIntervalMs: f["objects-rescan-period"]
       ? parseGoDuration(f["objects-rescan-period"], "--objects-rescan-period")
       : 5000,

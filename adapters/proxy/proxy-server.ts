@@ -22,7 +22,7 @@ import { clearConntrack } from "./conntrack.ts";
 import { createRunner, type Runner } from "./exec.ts";
 import { createHealthState, healthApp, metricsApp, nodeEligible } from "./health-server.ts";
 import { readInterfaces, readSysctl } from "./host-info.ts";
-import { createIptablesApplier } from "./iptables-applier.ts";
+import { createIptablesApplier, iptablesBinaries } from "./iptables-applier.ts";
 import { createIpvsApplier, ipvsUnavailable } from "./ipvs-applier.ts";
 import { createNftablesApplier } from "./nftables-applier.ts";
 import { buildProxierConfig, detectNodeIP, type NodeFacts } from "./proxier-config.ts";
@@ -69,8 +69,8 @@ export interface StartProxyOptions {
   onSync?: (outcome: SyncOutcome) => void;
 }
 
-export async function supportsRandomFully(runner: Runner): Promise<boolean> {
-  const r = await runner.run(["iptables", "--version"]);
+export async function supportsRandomFully(runner: Runner, iptables = "iptables"): Promise<boolean> {
+  const r = await runner.run([iptables, "--version"]);
   const m = /v(\d+)\.(\d+)\.(\d+)/.exec(r.stdout);
   if (!m) return false;
   const [a, b, c] = [Number(m[1]), Number(m[2]), Number(m[3])];
@@ -78,21 +78,21 @@ export async function supportsRandomFully(runner: Runner): Promise<boolean> {
 }
 
 /** Ensures kube-proxy's own chains, the jumps into them and the canary (iptables -N / -C || -I). */
-async function ensureBaseRules(runner: Runner, proxier: Proxier): Promise<void> {
+async function ensureBaseRules(runner: Runner, proxier: Proxier, iptables: string): Promise<void> {
   const base = iptablesBaseRules(proxier.config);
   for (const { table, chain } of [...base.chains, ...base.canary]) {
-    const r = await runner.run(["iptables", "-w", "5", "-t", table, "-S", chain]);
+    const r = await runner.run([iptables, "-w", "5", "-t", table, "-S", chain]);
     if (r.code !== 0) {
-      const n = await runner.run(["iptables", "-w", "5", "-t", table, "-N", chain]);
+      const n = await runner.run([iptables, "-w", "5", "-t", table, "-N", chain]);
       if (n.code !== 0 && !/exists/i.test(n.stderr)) {
         throw new KiteError("internal", `iptables -t ${table} -N ${chain}: ${n.stderr.trim()}`);
       }
     }
   }
   for (const j of base.jumps) {
-    const c = await runner.run(["iptables", "-w", "5", "-t", j.table, "-C", j.chain, ...j.args]);
+    const c = await runner.run([iptables, "-w", "5", "-t", j.table, "-C", j.chain, ...j.args]);
     if (c.code === 0) continue;
-    const i = await runner.run(["iptables", "-w", "5", "-t", j.table, "-I", j.chain, ...j.args]);
+    const i = await runner.run([iptables, "-w", "5", "-t", j.table, "-I", j.chain, ...j.args]);
     if (i.code !== 0)
       throw new KiteError("internal", `iptables -t ${j.table} -I ${j.chain}: ${i.stderr.trim()}`);
   }
@@ -103,6 +103,7 @@ export async function startProxyServer(start: StartProxyOptions): Promise<ProxyS
   const runner = start.runner ?? createRunner(options.netns);
   const metrics = start.metrics ?? createProxyMetrics();
   let mode: ProxyMode = options.mode;
+  const bins = iptablesBinaries(options.iptablesBackend);
   if (mode === "ipvs") {
     const why = await ipvsUnavailable(runner);
     if (why) {
@@ -129,7 +130,7 @@ export async function startProxyServer(start: StartProxyOptions): Promise<ProxyS
     interfaces,
     ...(node ? { node } : {}),
     conntrackTCPLiberal: (await readSysctl(runner, "net.netfilter.nf_conntrack_tcp_be_liberal")) === "1",
-    iptablesRandomFully: await supportsRandomFully(runner),
+    iptablesRandomFully: await supportsRandomFully(runner, bins.iptables),
   };
   if (!detectNodeIP(options, facts)) {
     logger.warn("Can't determine this node's IP, assuming 127.0.0.1; NodePorts may not work", {});
@@ -159,7 +160,7 @@ export async function startProxyServer(start: StartProxyOptions): Promise<ProxyS
         })
       : mode === "ipvs"
         ? createIpvsApplier(runner)
-        : createIptablesApplier(runner);
+        : createIptablesApplier(runner, { binaries: bins });
   const health = createHealthState(2 * options.syncPeriodMs);
   const log = logger.with({ proxyMode: mode });
   log.info("Using proxier", {
@@ -212,7 +213,7 @@ export async function startProxyServer(start: StartProxyOptions): Promise<ProxyS
     let existingNatChains: string[] | undefined;
     if (mode !== "nftables" && (fullReason || !baseEnsured)) {
       try {
-        await ensureBaseRules(runner, proxier);
+        await ensureBaseRules(runner, proxier, bins.iptables);
         baseEnsured = true;
         if (mode === "iptables") {
           existingNatChains = await (applier as ReturnType<typeof createIptablesApplier>).savedChains("nat");
