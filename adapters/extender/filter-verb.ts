@@ -1,5 +1,5 @@
 /** POST {prefix}/filter: runs the profile's filters over the nodes kube-scheduler sent. */
-import { type ResolvedProfile, schedulePod } from "../../core/scheduler/mod.ts";
+import { type ResolvedProfile, runCycle } from "../../core/scheduler/mod.ts";
 import type { SnapshotProvider } from "./snapshot-provider.ts";
 import type { ExtenderArgs, ExtenderFilterResult } from "./wire.ts";
 
@@ -14,7 +14,7 @@ export function filterVerb(
 ): ExtenderFilterResult {
   const byNames = args.NodeNames !== null;
   const resolved = byNames ? provider.byNames(args.NodeNames!) : provider.forNodes(args.Nodes!.items);
-  const result = schedulePod({
+  const outcome = runCycle({
     pod: args.Pod,
     snapshot: resolved.snapshot,
     profile,
@@ -24,12 +24,12 @@ export function filterVerb(
   const failed: Record<string, string> = {};
   const unresolvable: Record<string, string> = {};
   const passed = new Set<string>();
-  for (const n of result.nodes) {
-    if (n.filter.code === "Success") passed.add(n.node);
-    else if (n.filter.code === "UnschedulableAndUnresolvable")
-      unresolvable[n.node] = n.filter.reasons.join(", ");
-    else failed[n.node] = n.filter.reasons.join(", ");
-  }
+  outcome.candidates.forEach((ni, i) => {
+    const v = outcome.verdicts[i];
+    if (!v) passed.add(ni.name);
+    else if (v.code === "UnschedulableAndUnresolvable") unresolvable[ni.name] = v.reasons.join(", ");
+    else failed[ni.name] = v.reasons.join(", ");
+  });
   for (const name of resolved.missing) failed[name] = notInCacheMessage(name);
   return {
     Nodes: byNames

@@ -3,7 +3,7 @@
  * 0..MaxExtenderPriority (10). kube-scheduler multiplies it by the extender's
  * weight × 10 and adds it to its own plugin scores.
  */
-import { type ResolvedProfile, schedulePod } from "../../core/scheduler/mod.ts";
+import { type ResolvedProfile, runCycle } from "../../core/scheduler/mod.ts";
 import type { SnapshotProvider } from "./snapshot-provider.ts";
 import { type ExtenderArgs, type HostPriority, maxExtenderPriority } from "./wire.ts";
 
@@ -21,16 +21,20 @@ export function prioritizeVerb(
 ): HostPriority[] {
   const byNames = args.NodeNames !== null;
   const resolved = byNames ? provider.byNames(args.NodeNames!) : provider.forNodes(args.Nodes!.items);
-  const result = schedulePod({
+  const outcome = runCycle({
     pod: args.Pod,
     snapshot: resolved.snapshot,
     profile,
     candidates: resolved.candidates,
   });
-  const out: HostPriority[] = result.nodes.map((n) => ({
-    Host: n.node,
-    Score: n.total === undefined ? 0 : toExtenderScore(n.total, profile),
-  }));
+  const totals = new Map<string, number>();
+  outcome.feasible.forEach((ni, i) => {
+    totals.set(ni.name, outcome.totals[i] ?? 0);
+  });
+  const out: HostPriority[] = outcome.candidates.map((ni) => {
+    const total = totals.get(ni.name);
+    return { Host: ni.name, Score: total === undefined ? 0 : toExtenderScore(total, profile) };
+  });
   for (const name of resolved.missing) out.push({ Host: name, Score: 0 });
   return out;
 }

@@ -77,8 +77,6 @@ function verdictOf(s: Status, plugin: string): FilterVerdict {
   return v;
 }
 
-const passed: FilterVerdict = Object.freeze({ code: "Success", reasons: [] }) as FilterVerdict;
-
 /** Runs one score plugin (PreScore, Score, NormalizeScore) over nodes; null when PreScore skipped it. */
 export function runScorePlugin(
   plugin: Plugin,
@@ -104,28 +102,59 @@ export function numFeasibleNodesToFind(numAllNodes: number, percentage: number):
   return Math.max(Math.trunc((numAllNodes * p) / 100), 100);
 }
 
-function fitErrorMessage(total: number, nodes: readonly NodeResult[]): string {
+function fitErrorMessage(total: number, verdicts: readonly FilterVerdict[]): string {
   const counts = new Map<string, number>();
-  for (const n of nodes) {
-    for (const r of n.filter.reasons) counts.set(r, (counts.get(r) ?? 0) + 1);
+  for (const v of verdicts) {
+    for (const r of v.reasons) counts.set(r, (counts.get(r) ?? 0) + 1);
   }
   const parts = [...counts].map(([r, c]) => `${c} ${r}`).sort();
   return `0/${total} nodes are available: ${parts.join(", ")}.`;
 }
 
-/** One scheduling cycle, explained. */
-export function schedulePod(input: ScheduleInput): SchedulingResult {
+/** The compact outcome of one cycle (typed arrays, no per-node objects for passing nodes). */
+export interface CycleOutcome {
+  readonly podKey: string;
+  readonly candidates: readonly NodeInfo[];
+  /** Per candidate: the rejecting verdict, or null when the node passed every filter. */
+  readonly verdicts: readonly (FilterVerdict | null)[];
+  readonly preFilter: readonly PointStatus[];
+  readonly preScore: readonly PointStatus[];
+  readonly feasible: readonly NodeInfo[];
+  readonly scored: readonly {
+    plugin: string;
+    weight: number;
+    raw: readonly number[];
+    normalized: readonly number[];
+  }[];
+  /** Per feasible node: Σ normalized × weight. */
+  readonly totals: Float64Array;
+  /** Index into `feasible` of the chosen node, or -1. */
+  readonly selected: number;
+  readonly message?: string;
+}
+
+const notEvaluated: FilterVerdict = Object.freeze({
+  code: "Skip",
+  reasons: ["not evaluated: enough feasible nodes were found (percentageOfNodesToScore)"],
+}) as FilterVerdict;
+
+/** One scheduling cycle: PreFilter, Filter, PreScore, Score, NormalizeScore, weights, selection. */
+export function runCycle(input: ScheduleInput): CycleOutcome {
   const { pod, snapshot, profile } = input;
   const ctx = newCycleContext(pod, snapshot, profile.gates);
   const candidates = input.candidates ?? snapshot.nodeInfos;
   const podKey = `${ctx.podInfo.namespace}/${ctx.podInfo.name}`;
-  const result: SchedulingResult = {
-    pod: podKey,
-    preFilter: [],
-    preScore: [],
-    nodes: [],
-    feasibleNodes: 0,
-    selectedNode: null,
+  const preFilter: PointStatus[] = [];
+  const preScore: PointStatus[] = [];
+  const verdicts: (FilterVerdict | null)[] = new Array(candidates.length);
+  const empty = {
+    podKey,
+    candidates,
+    verdicts,
+    preFilter,
+    preScore,
+    scored: [],
+    totals: new Float64Array(0),
   };
 
   // PreFilter
@@ -140,24 +169,28 @@ export function schedulePod(input: ScheduleInput): SchedulingResult {
     const r = p.preFilter(ctx);
     const s = r.status;
     if (s.code === "Skip") {
-      result.preFilter.push({ plugin: p.name, code: "Skip", reasons: [] });
+      preFilter.push({ plugin: p.name, code: "Skip", reasons: [] });
       continue;
     }
     if (s.code !== "Success") {
-      result.preFilter.push({ plugin: p.name, code: s.code, reasons: [...s.reasons] });
-      const verdict = verdictOf(s, p.name);
-      result.nodes = candidates.map((n) => ({ node: n.name, filter: verdict }));
-      result.message = `0/${candidates.length} nodes are available: ${s.reasons.join(", ")}.`;
-      return result;
+      preFilter.push({ plugin: p.name, code: s.code, reasons: [...s.reasons] });
+      verdicts.fill(verdictOf(s, p.name));
+      return {
+        ...empty,
+        feasible: [],
+        selected: -1,
+        message: `0/${candidates.length} nodes are available: ${s.reasons.join(", ")}.`,
+      };
     }
     if (r.nodeNames) {
       const names = new Set(r.nodeNames);
       allowed = allowed ? new Set([...allowed].filter((n) => names.has(n))) : names;
       restricting.push(p.name);
-      result.preFilter.push({ plugin: p.name, code: "Success", reasons: [], nodeNames: [...names].sort() });
+      preFilter.push({ plugin: p.name, code: "Success", reasons: [], nodeNames: [...names].sort() });
     }
     active.push(p);
   }
+  const filters = active.filter((p) => p.filter);
 
   // Filter
   const limit =
@@ -165,58 +198,54 @@ export function schedulePod(input: ScheduleInput): SchedulingResult {
       ? candidates.length
       : numFeasibleNodesToFind(candidates.length, profile.percentageOfNodesToScore);
   const feasible: NodeInfo[] = [];
-  const byNode = new Map<NodeInfo, NodeResult>();
-  for (const ni of candidates) {
-    if (feasible.length >= limit) {
-      result.nodes.push({
-        node: ni.name,
-        filter: {
-          code: "Skip",
-          reasons: ["not evaluated: enough feasible nodes were found (percentageOfNodesToScore)"],
-        },
-      });
-      continue;
-    }
-    let verdict = passed;
-    if (allowed && !allowed.has(ni.name)) {
-      verdict = {
+  const restrictedVerdict: FilterVerdict | null = allowed
+    ? {
         code: "UnschedulableAndUnresolvable",
         plugin: restricting.join(","),
         reasons: [`node(s) didn't satisfy plugin(s) [${restricting.join(" ")}]`],
-      };
+      }
+    : null;
+  for (let i = 0; i < candidates.length; i++) {
+    const ni = candidates[i]!;
+    if (feasible.length >= limit) {
+      verdicts[i] = notEvaluated;
+      continue;
+    }
+    let verdict: FilterVerdict | null = null;
+    if (allowed && !allowed.has(ni.name)) {
+      verdict = restrictedVerdict;
     } else {
-      for (const p of active) {
-        if (!p.filter) continue;
-        const s = p.filter(ctx, ni);
+      for (const p of filters) {
+        const s = p.filter!(ctx, ni);
         if (s.code !== "Success") {
           verdict = verdictOf(s, p.name);
           break;
         }
       }
     }
-    const nr: NodeResult = { node: ni.name, filter: verdict };
-    result.nodes.push(nr);
-    if (verdict === passed) {
-      feasible.push(ni);
-      byNode.set(ni, nr);
-    }
+    verdicts[i] = verdict;
+    if (verdict === null) feasible.push(ni);
   }
-  result.feasibleNodes = feasible.length;
   if (feasible.length === 0) {
-    result.message = fitErrorMessage(candidates.length, result.nodes);
-    return result;
+    return {
+      ...empty,
+      feasible,
+      selected: -1,
+      message: fitErrorMessage(
+        candidates.length,
+        verdicts.filter((v): v is FilterVerdict => v !== null),
+      ),
+    };
   }
-  if (input.skipScore) return result;
+  if (input.skipScore) return { ...empty, feasible, selected: -1 };
 
   // Score
-  for (const nr of byNode.values()) {
-    nr.scores = [];
-    nr.total = 0;
-  }
+  const scored: CycleOutcome["scored"][number][] = [];
+  const totals = new Float64Array(feasible.length);
   for (const { plugin, weight } of profile.scorePlugins) {
     const r = runScorePlugin(plugin, ctx, feasible);
     if (r.status.code !== "Success") {
-      result.preScore.push({ plugin: plugin.name, code: r.status.code, reasons: [...r.status.reasons] });
+      preScore.push({ plugin: plugin.name, code: r.status.code, reasons: [...r.status.reasons] });
       if (r.status.code === "Error") {
         throw new KiteError(
           "internal",
@@ -225,28 +254,74 @@ export function schedulePod(input: ScheduleInput): SchedulingResult {
       }
       continue;
     }
-    feasible.forEach((ni, i) => {
-      const normalized = r.normalized[i]!;
-      if (normalized > maxNodeScore || normalized < minNodeScore) {
+    const normalized = r.normalized;
+    for (let i = 0; i < feasible.length; i++) {
+      const v = normalized[i]!;
+      if (v > maxNodeScore || v < minNodeScore) {
         throw new KiteError(
           "internal",
-          `plugin ${JSON.stringify(plugin.name)} returns an invalid score ${normalized}, it should in the range of [${minNodeScore}, ${maxNodeScore}] after normalizing`,
+          `plugin ${JSON.stringify(plugin.name)} returns an invalid score ${v}, it should in the range of [${minNodeScore}, ${maxNodeScore}] after normalizing`,
         );
       }
-      const nr = byNode.get(ni)!;
-      const weighted = normalized * weight;
-      nr.scores!.push({ plugin: plugin.name, raw: r.raw[i]!, normalized, weight, weighted });
-      nr.total! += weighted;
-    });
+      totals[i]! += v * weight;
+    }
+    scored.push({ plugin: plugin.name, weight, raw: r.raw, normalized });
   }
 
   // Select: highest total; ties go to the smallest node name (upstream picks at random).
-  let best: NodeResult | undefined;
-  for (const nr of byNode.values()) {
-    if (!best || nr.total! > best.total! || (nr.total === best.total && nr.node < best.node)) best = nr;
+  let best = 0;
+  for (let i = 1; i < feasible.length; i++) {
+    const t = totals[i]!;
+    const b = totals[best]!;
+    if (t > b || (t === b && feasible[i]!.name < feasible[best]!.name)) best = i;
   }
-  result.selectedNode = best?.node ?? null;
+  return { podKey, candidates, verdicts, preFilter, preScore, feasible, scored, totals, selected: best };
+}
+
+const passedVerdict: FilterVerdict = Object.freeze({
+  code: "Success",
+  reasons: [],
+}) as unknown as FilterVerdict;
+
+/** Turns a cycle outcome into the per-node explanation (what `kite simulate` prints). */
+export function explainCycle(o: CycleOutcome): SchedulingResult {
+  const feasibleIndex = new Map<NodeInfo, number>();
+  o.feasible.forEach((ni, i) => {
+    feasibleIndex.set(ni, i);
+  });
+  const scoredRun = o.scored.length > 0 || o.preScore.length > 0;
+  const nodes: NodeResult[] = o.candidates.map((ni, c) => {
+    const v = o.verdicts[c] ?? null;
+    if (v !== null) return { node: ni.name, filter: v };
+    const i = feasibleIndex.get(ni)!;
+    const nr: NodeResult = { node: ni.name, filter: passedVerdict };
+    if (scoredRun) {
+      nr.scores = o.scored.map((s) => ({
+        plugin: s.plugin,
+        raw: s.raw[i]!,
+        normalized: s.normalized[i]!,
+        weight: s.weight,
+        weighted: s.normalized[i]! * s.weight,
+      }));
+      nr.total = o.totals[i]!;
+    }
+    return nr;
+  });
+  const result: SchedulingResult = {
+    pod: o.podKey,
+    preFilter: [...o.preFilter],
+    preScore: [...o.preScore],
+    nodes,
+    feasibleNodes: o.feasible.length,
+    selectedNode: o.selected >= 0 ? o.feasible[o.selected]!.name : null,
+  };
+  if (o.message) result.message = o.message;
   return result;
+}
+
+/** One scheduling cycle, explained. */
+export function schedulePod(input: ScheduleInput): SchedulingResult {
+  return explainCycle(runCycle(input));
 }
 
 export interface SimulateInput {

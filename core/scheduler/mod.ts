@@ -7,6 +7,7 @@ export { defaultFeatureGates, resolveFeatureGates } from "./feature-gates.ts";
 export type { FieldErrorType } from "./field-error.ts";
 export { fieldErrorType } from "./field-error.ts";
 export type {
+  CycleOutcome,
   FilterVerdict,
   NodeResult,
   PluginScore,
@@ -16,8 +17,10 @@ export type {
   SimulateInput,
 } from "./framework.ts";
 export {
+  explainCycle,
   newCycleContext,
   numFeasibleNodesToFind,
+  runCycle,
   runScorePlugin,
   schedulePod,
   simulate,

@@ -66,10 +66,19 @@ export function resourceSet(r: Resource, name: string, value: number): void {
   }
 }
 
-/** Parses one quantity into the unit the scheduler uses for that resource. */
+const memo = new Map<string, number>();
+
+/** Parses one quantity into the unit the scheduler uses for that resource (memoised by text). */
 export function resourceAmount(name: string, quantity: string | number, field: string): number {
+  const cpu = name === resourceCPU;
+  const key = `${cpu ? "m" : "v"}${typeof quantity}${quantity}`;
+  const hit = memo.get(key);
+  if (hit !== undefined) return hit;
   const q = parseQuantity(quantity, field);
-  return name === resourceCPU ? quantityMilliValue(q) : quantityValue(q);
+  const v = cpu ? quantityMilliValue(q) : quantityValue(q);
+  if (memo.size >= 10_000) memo.clear();
+  memo.set(key, v);
+  return v;
 }
 
 /** A ResourceList as a Resource (cpu in millicores). */

@@ -14,6 +14,8 @@ export interface Snapshot {
   readonly byName: ReadonlyMap<string, NodeInfo>;
   /** Normalised image name → number of nodes that have it. */
   readonly imageNumNodes: ReadonlyMap<string, number>;
+  /** Image name → the nodes (snapshot indexes) that have it, with its size there. */
+  readonly imageNodes: ReadonlyMap<string, { indexes: number[]; sizes: number[] }>;
   readonly havePodsWithAffinity: readonly NodeInfo[];
   readonly havePodsWithRequiredAntiAffinity: readonly NodeInfo[];
   /** "namespace/claim" → number of pods using that PVC. */
@@ -65,13 +67,24 @@ export function buildSnapshot(
     }
   });
   const imageNumNodes = new Map<string, number>();
+  const imageNodes = new Map<string, { indexes: number[]; sizes: number[] }>();
   for (const ni of nodeInfos) {
-    for (const name of ni.images.keys()) imageNumNodes.set(name, (imageNumNodes.get(name) ?? 0) + 1);
+    for (const [name, size] of ni.images) {
+      imageNumNodes.set(name, (imageNumNodes.get(name) ?? 0) + 1);
+      let entry = imageNodes.get(name);
+      if (!entry) {
+        entry = { indexes: [], sizes: [] };
+        imageNodes.set(name, entry);
+      }
+      entry.indexes.push(ni.index);
+      entry.sizes.push(size);
+    }
   }
   return {
     nodeInfos,
     byName,
     imageNumNodes,
+    imageNodes,
     havePodsWithAffinity: nodeInfos.filter((n) => n.podsWithAffinity.length > 0),
     havePodsWithRequiredAntiAffinity: nodeInfos.filter((n) => n.podsWithRequiredAntiAffinity.length > 0),
     pvcUsers,

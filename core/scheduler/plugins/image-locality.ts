@@ -3,8 +3,7 @@
  * by how widely each image is spread (size × nodesWithImage / totalNodes),
  * clamped to [23MiB, 1000MiB × containers].
  */
-import type { PluginFactory } from "../plugin.ts";
-import { maxNodeScore } from "../plugin.ts";
+import { type CycleContext, maxNodeScore, type PluginFactory } from "../plugin.ts";
 import { resolveNoArgs } from "./no-args.ts";
 
 export const imageLocalityName = "ImageLocality";
@@ -20,23 +19,35 @@ export function imageLocalityPriority(sumScores: number, numContainers: number):
   return Math.trunc((maxNodeScore * (s - minThreshold)) / (maxThreshold - minThreshold));
 }
 
+/** Σ over the pod's images present on each node of int64(size × numNodes/totalNodes), by snapshot index. */
+function sumScores(ctx: CycleContext): Float64Array {
+  const total = ctx.snapshot.nodeInfos.length;
+  const sums = new Float64Array(total);
+  for (const image of ctx.podInfo.images) {
+    const entry = ctx.snapshot.imageNodes.get(image);
+    if (!entry) continue;
+    const spread = entry.indexes.length / total;
+    for (let i = 0; i < entry.indexes.length; i++) {
+      sums[entry.indexes[i]!]! += Math.trunc(entry.sizes[i]! * spread);
+    }
+  }
+  return sums;
+}
+
+function numContainers(ctx: CycleContext): number {
+  const spec = ctx.pod.spec;
+  return (spec?.initContainers?.length ?? 0) + (spec?.containers?.length ?? 0);
+}
+
 export const imageLocality: PluginFactory<Record<string, never>> = {
   name: imageLocalityName,
   resolveArgs: resolveNoArgs,
   create: () => ({
     name: imageLocalityName,
-    score(ctx, node) {
-      const total = ctx.snapshot.nodeInfos.length;
-      const spec = ctx.pod.spec;
-      const numContainers = (spec?.initContainers?.length ?? 0) + (spec?.containers?.length ?? 0);
-      let sum = 0;
-      for (const image of ctx.podInfo.images) {
-        const size = node.images.get(image);
-        if (size === undefined) continue;
-        const spread = (ctx.snapshot.imageNumNodes.get(image) ?? 0) / total;
-        sum += Math.trunc(size * spread);
-      }
-      return imageLocalityPriority(sum, numContainers);
+    scoreAll(ctx, nodes) {
+      const sums = sumScores(ctx);
+      const n = numContainers(ctx);
+      return nodes.map((ni) => imageLocalityPriority(sums[ni.index]!, n));
     },
   }),
 };
