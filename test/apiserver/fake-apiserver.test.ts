@@ -21,7 +21,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeApiServer, startFakeApiServer } from "./fake-apiserver.ts";
 import { kubeConfigYaml } from "./kubeconfig.ts";
-import { TestPki } from "./test-pki.ts";
+import { hasOpenssl, opensslMissing, TestPki } from "./test-pki.ts";
 
 function clientFor(
   server: FakeApiServer,
@@ -45,6 +45,9 @@ const until = async (cond: () => boolean, what: string): Promise<void> => {
   }
   throw new Error(`timed out waiting for ${what}`);
 };
+
+if (!hasOpenssl)
+  console.info(`test/apiserver/fake-apiserver.test.ts: TLS and CSR cases skipped: ${opensslMissing}`);
 
 describe("fake API server with @kubernetes/client-node", () => {
   let server: FakeApiServer;
@@ -298,47 +301,52 @@ describe("fake API server with @kubernetes/client-node", () => {
     await informer.stop();
   });
 
-  it("handles CSRs, approval and signing; token and access reviews", async () => {
-    const pki = new TestPki();
-    try {
-      const signing = await startFakeApiServer({ signer: (pem) => pki.signCsr(pem) });
-      const ckc = clientFor(signing);
-      const certs = ckc.makeApiClient(CertificatesV1Api);
-      const csrPem = pki.csr({ cn: "system:node:n1", o: ["system:nodes"] }).csr;
-      await certs.createCertificateSigningRequest({
-        body: {
-          metadata: { name: "csr-1" },
-          spec: {
-            request: Buffer.from(csrPem).toString("base64"),
-            signerName: "kubernetes.io/kube-apiserver-client-kubelet",
-            usages: ["digital signature", "client auth"],
+  it.skipIf(!hasOpenssl)(
+    "handles CSRs, approval and signing; token and access reviews (needs openssl)",
+    async () => {
+      const pki = new TestPki();
+      try {
+        const signing = await startFakeApiServer({ signer: (pem) => pki.signCsr(pem) });
+        const ckc = clientFor(signing);
+        const certs = ckc.makeApiClient(CertificatesV1Api);
+        const csrPem = pki.csr({ cn: "system:node:n1", o: ["system:nodes"] }).csr;
+        await certs.createCertificateSigningRequest({
+          body: {
+            metadata: { name: "csr-1" },
+            spec: {
+              request: Buffer.from(csrPem).toString("base64"),
+              signerName: "kubernetes.io/kube-apiserver-client-kubelet",
+              usages: ["digital signature", "client auth"],
+            },
           },
+        });
+        await signing.approveCsr("csr-1");
+        const csr = await certs.readCertificateSigningRequest({ name: "csr-1" });
+        expect(csr.status?.conditions?.[0]?.type).toBe("Approved");
+        expect(Buffer.from(csr.status?.certificate ?? "", "base64").toString()).toContain(
+          "BEGIN CERTIFICATE",
+        );
+        await signing.stop();
+      } finally {
+        pki.cleanup();
+      }
+      const tr = await kc
+        .makeApiClient(AuthenticationV1Api)
+        .createTokenReview({ body: { spec: { token: "good" } } });
+      expect(tr.status?.authenticated).toBe(true);
+      expect(tr.status?.user?.username).toBe("alice");
+      const bad = await kc
+        .makeApiClient(AuthenticationV1Api)
+        .createTokenReview({ body: { spec: { token: "bad" } } });
+      expect(bad.status?.authenticated).toBe(false);
+      const sar = await kc.makeApiClient(AuthorizationV1Api).createSubjectAccessReview({
+        body: {
+          spec: { user: "alice", resourceAttributes: { verb: "get", resource: "nodes", subresource: "log" } },
         },
       });
-      await signing.approveCsr("csr-1");
-      const csr = await certs.readCertificateSigningRequest({ name: "csr-1" });
-      expect(csr.status?.conditions?.[0]?.type).toBe("Approved");
-      expect(Buffer.from(csr.status?.certificate ?? "", "base64").toString()).toContain("BEGIN CERTIFICATE");
-      await signing.stop();
-    } finally {
-      pki.cleanup();
-    }
-    const tr = await kc
-      .makeApiClient(AuthenticationV1Api)
-      .createTokenReview({ body: { spec: { token: "good" } } });
-    expect(tr.status?.authenticated).toBe(true);
-    expect(tr.status?.user?.username).toBe("alice");
-    const bad = await kc
-      .makeApiClient(AuthenticationV1Api)
-      .createTokenReview({ body: { spec: { token: "bad" } } });
-    expect(bad.status?.authenticated).toBe(false);
-    const sar = await kc.makeApiClient(AuthorizationV1Api).createSubjectAccessReview({
-      body: {
-        spec: { user: "alice", resourceAttributes: { verb: "get", resource: "nodes", subresource: "log" } },
-      },
-    });
-    expect(sar.status?.allowed).toBe(true);
-  });
+      expect(sar.status?.allowed).toBe(true);
+    },
+  );
 
   it("serves leases and endpoint slices; older servers serve discovery v1beta1 only", async () => {
     const leases = kc.makeApiClient(CoordinationV1Api);
@@ -373,27 +381,30 @@ describe("fake API server with @kubernetes/client-node", () => {
     await old.stop();
   });
 
-  it("authenticates TLS client certificates and bearer tokens", async () => {
-    const pki = new TestPki();
-    const serving = pki.issue({ cn: "kube-apiserver" }, { server: true, ips: ["127.0.0.1"] });
-    const tls = await startFakeApiServer({
-      tls: { ...serving, ca: pki.ca.cert },
-      requireAuth: true,
-      tokens: { t0k: { username: "bob" } },
-    });
-    try {
-      const client = pki.issue({ cn: "system:node:n1", o: ["system:nodes"] });
-      const ckc = clientFor(tls, { caCert: pki.ca.cert, clientCert: client.cert, clientKey: client.key });
-      await ckc.makeApiClient(CoreV1Api).listNode();
-      expect(tls.requests.at(-1)?.user).toBe("system:node:n1");
-      const tkc = clientFor(tls, { caCert: pki.ca.cert, token: "t0k" });
-      await tkc.makeApiClient(CoreV1Api).listNode();
-      expect(tls.requests.at(-1)?.user).toBe("bob");
-      const anon = clientFor(tls, { caCert: pki.ca.cert });
-      await expect(anon.makeApiClient(CoreV1Api).listNode()).rejects.toMatchObject({ code: 401 });
-    } finally {
-      await tls.stop();
-      pki.cleanup();
-    }
-  });
+  it.skipIf(!hasOpenssl)(
+    "authenticates TLS client certificates and bearer tokens (needs openssl)",
+    async () => {
+      const pki = new TestPki();
+      const serving = pki.issue({ cn: "kube-apiserver" }, { server: true, ips: ["127.0.0.1"] });
+      const tls = await startFakeApiServer({
+        tls: { ...serving, ca: pki.ca.cert },
+        requireAuth: true,
+        tokens: { t0k: { username: "bob" } },
+      });
+      try {
+        const client = pki.issue({ cn: "system:node:n1", o: ["system:nodes"] });
+        const ckc = clientFor(tls, { caCert: pki.ca.cert, clientCert: client.cert, clientKey: client.key });
+        await ckc.makeApiClient(CoreV1Api).listNode();
+        expect(tls.requests.at(-1)?.user).toBe("system:node:n1");
+        const tkc = clientFor(tls, { caCert: pki.ca.cert, token: "t0k" });
+        await tkc.makeApiClient(CoreV1Api).listNode();
+        expect(tls.requests.at(-1)?.user).toBe("bob");
+        const anon = clientFor(tls, { caCert: pki.ca.cert });
+        await expect(anon.makeApiClient(CoreV1Api).listNode()).rejects.toMatchObject({ code: 401 });
+      } finally {
+        await tls.stop();
+        pki.cleanup();
+      }
+    },
+  );
 });

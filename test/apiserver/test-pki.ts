@@ -4,6 +4,19 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
+/** Whether the openssl binary (used to play the cluster CA) is available; suites that need it skip otherwise. */
+export const hasOpenssl: boolean = (() => {
+  try {
+    execFileSync("openssl", ["version"], { stdio: "pipe" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+export const opensslMissing =
+  "openssl is not installed: the test CA cannot be made (apt-get install openssl)";
+
 export interface Pem {
   cert: string;
   key: string;

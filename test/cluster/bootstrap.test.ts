@@ -15,9 +15,11 @@ import {
 import { until } from "../apiserver/client.ts";
 import { type FakeApiServer, startFakeApiServer } from "../apiserver/fake-apiserver.ts";
 import { kubeConfigYaml } from "../apiserver/kubeconfig.ts";
-import { TestPki } from "../apiserver/test-pki.ts";
+import { hasOpenssl, opensslMissing, TestPki } from "../apiserver/test-pki.ts";
 
-describe("TLS bootstrap (--bootstrap-kubeconfig)", () => {
+if (!hasOpenssl) console.info(`test/cluster/bootstrap.test.ts skipped: ${opensslMissing}`);
+
+describe.skipIf(!hasOpenssl)("TLS bootstrap (--bootstrap-kubeconfig)", () => {
   let pki: TestPki;
   let server: FakeApiServer;
   let dir: string;

@@ -6,7 +6,7 @@ import { nodeAuth, requestAttributes } from "../../adapters/apiserver/node-auth.
 import { type RunningServer, serveApp } from "../../adapters/http/serve.ts";
 import { kubeClientFor } from "../apiserver/client.ts";
 import { type FakeApiServer, startFakeApiServer } from "../apiserver/fake-apiserver.ts";
-import { type Pem, TestPki } from "../apiserver/test-pki.ts";
+import { hasOpenssl, opensslMissing, type Pem, TestPki } from "../apiserver/test-pki.ts";
 
 function get(
   port: number,
@@ -36,7 +36,9 @@ function get(
   });
 }
 
-describe("kite node 10250 authn/authz", () => {
+if (!hasOpenssl) console.info(`test/cluster/node-auth.test.ts skipped: ${opensslMissing}`);
+
+describe.skipIf(!hasOpenssl)("kite node 10250 authn/authz", () => {
   let pki: TestPki;
   let otherPki: TestPki;
   let api: FakeApiServer;

@@ -10,9 +10,11 @@ import type { Node } from "../../core/api/mod.ts";
 import { until } from "../apiserver/client.ts";
 import { type FakeApiServer, startFakeApiServer } from "../apiserver/fake-apiserver.ts";
 import { kubeConfigYaml } from "../apiserver/kubeconfig.ts";
-import { TestPki } from "../apiserver/test-pki.ts";
+import { hasOpenssl, opensslMissing, TestPki } from "../apiserver/test-pki.ts";
 
-describe("kite node cluster mode from flags", () => {
+if (!hasOpenssl) console.info(`test/cluster/node-cluster-mode.test.ts skipped: ${opensslMissing}`);
+
+describe.skipIf(!hasOpenssl)("kite node cluster mode from flags", () => {
   let pki: TestPki;
   let server: FakeApiServer;
   let dir: string;
