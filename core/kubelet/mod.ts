@@ -74,6 +74,25 @@ export {
   parseThresholdConfig,
   type ThresholdFieldNames,
 } from "./eviction-config.ts";
+// Eviction manager, node conditions, admission
+export {
+  EvictionManager,
+  type EvictionManagerOptions,
+  type EvictionStep,
+  evictedPodStatus,
+  evictionReason,
+  type ImageFsLayout,
+  type PodEviction,
+  type ReclaimFunc,
+  type SynchronizeInput,
+  updateContainerFsThresholds,
+} from "./eviction-manager.ts";
+export {
+  nodePressureConditions,
+  nodePressureTaints,
+  podToleratesTaint,
+  toleratesTaint,
+} from "./eviction-node-conditions.ts";
 export {
   type ContainerStatsSummary,
   type FsStats,
