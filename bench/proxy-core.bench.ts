@@ -6,7 +6,13 @@
  * Narrow with KITE_BENCH_PROXY_SCALES=1000.
  */
 import type { EndpointSlice, Service } from "../core/api/mod.ts";
-import { createProxier, type PartialSyncForm, type ProxyMode } from "../core/proxy/mod.ts";
+import {
+  createProxier,
+  endpointChainName,
+  nftNameBase,
+  type PartialSyncForm,
+  type ProxyMode,
+} from "../core/proxy/mod.ts";
 import { type Benchmark, summarize } from "./harness.ts";
 
 const ENDPOINTS = 10;
@@ -111,12 +117,28 @@ export const benchmark: Benchmark = {
     "proxy core rule generation: full sync and one-endpoint change, 1k/10k services × 10 endpoints",
   async run(log) {
     const scales = (process.env.KITE_BENCH_PROXY_SCALES ?? "1000,10000").split(",").map(Number);
+    // Chain-name hashing (SHA-256 + base32) cold, for 110k names: the WASM candidate.
+    const hashTimes: number[] = [];
+    for (let r = 0; r < 3; r++) {
+      const t0 = performance.now();
+      for (let i = 0; i < 110_000; i++) {
+        endpointChainName(
+          `bench${r}/svc-${i}:http`,
+          "TCP",
+          `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}:8080`,
+        );
+        if (i % 11 === 0) nftNameBase(`bench${r}/svc-${i}/tcp/http`);
+      }
+      hashTimes.push(performance.now() - t0);
+    }
+    const hashing = { names: 120_000, ms: summarize(hashTimes) };
+    log(`chain-name hashing, 120k cold names: ${hashing.ms.p50} ms`);
     const cases: CaseResult[] = [];
     for (const n of scales) {
       cases.push(runCase("iptables", "minimal", n, log));
       cases.push(runCase("iptables", "upstream", n, log));
       cases.push(runCase("nftables", "minimal", n, log));
     }
-    return { endpointsPerService: ENDPOINTS, cases };
+    return { endpointsPerService: ENDPOINTS, hashing, cases };
   },
 };

@@ -314,8 +314,10 @@ export class NftablesProxier implements Backend {
     // 4. Chains of changed services (all services on a full sync).
     const active = new Set<string>();
     const activeAffinity = new Set<string>();
-    for (const ports of renders.values())
-      for (const r of ports.values()) {
+    // Chain and set names carry their service's name, so on a partial sync only the changed
+    // services' objects can have become stale: look at those alone (O(changed services)).
+    for (const key of full ? renders.keys() : changed)
+      for (const r of renders.get(key)?.values() ?? []) {
         for (const c of r.chains.keys()) active.add(c);
         for (const s of r.affinitySets.keys()) activeAffinity.add(s);
       }
@@ -360,12 +362,11 @@ export class NftablesProxier implements Backend {
         stale.set(c, input.now);
       }
     }
-    for (const s of kernel.sets.keys())
-      if (
-        s.startsWith("affinity-") &&
-        !activeAffinity.has(s) &&
-        (full || this.#affinityOfChanged(previous, changed).has(s))
-      ) {
+    const affinityCandidates = full
+      ? [...kernel.sets.keys()].filter((s) => s.startsWith("affinity-"))
+      : this.#affinityOfChanged(previous, changed);
+    for (const s of affinityCandidates)
+      if (kernel.sets.has(s) && !activeAffinity.has(s)) {
         tx.push(`delete set ${p} ${s}`);
         chainsDeleted++;
       }
