@@ -154,6 +154,7 @@ export const benchmark: Benchmark = {
   async run(log) {
     const results: Record<string, unknown> = {};
     const profile = createProfile();
+    const defaultKernel = resourceScoreKernelName();
     for (const n of sizes) {
       const iterations = n >= 15000 ? 30 : 60;
       const nodes = makeNodes(n);
@@ -195,7 +196,7 @@ export const benchmark: Benchmark = {
         );
         log(`  core filter+score per pod (${choice} kernel): ${fmt(core[choice]!)}`);
       }
-      setResourceScoreKernel("ts");
+      setResourceScoreKernel(defaultKernel);
 
       const cache = new MemoryClusterCache();
       cache.replace(nodes, pods);

@@ -45,28 +45,34 @@ async function readJson(req: Request, limit: number): Promise<unknown> {
   if (Number.isFinite(declared) && declared > limit) {
     throw new HttpError(413, `request body of ${declared} bytes exceeds the limit of ${limit} bytes`, "body");
   }
-  const reader = req.body?.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (reader) {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > limit) {
-        await reader.cancel().catch(() => {});
-        throw new HttpError(413, `request body exceeds the limit of ${limit} bytes`, "body");
+  let text: string;
+  if (Number.isFinite(declared)) {
+    // The declared length is within the limit; the runtime enforces it while reading.
+    text = await req.text();
+  } else {
+    const reader = req.body?.getReader();
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    if (reader) {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        size += value.byteLength;
+        if (size > limit) {
+          await reader.cancel().catch(() => {});
+          throw new HttpError(413, `request body exceeds the limit of ${limit} bytes`, "body");
+        }
+        chunks.push(value);
       }
-      chunks.push(value);
     }
+    const bytes = new Uint8Array(size);
+    let off = 0;
+    for (const c of chunks) {
+      bytes.set(c, off);
+      off += c.byteLength;
+    }
+    text = new TextDecoder().decode(bytes);
   }
-  const bytes = new Uint8Array(size);
-  let off = 0;
-  for (const c of chunks) {
-    bytes.set(c, off);
-    off += c.byteLength;
-  }
-  const text = new TextDecoder().decode(bytes);
   if (text.trim() === "") throw new HttpError(400, "request body is empty", "body");
   try {
     return JSON.parse(text);
