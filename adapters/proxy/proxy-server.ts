@@ -20,6 +20,7 @@ import type { Applier } from "./applier.ts";
 import { createBoundedFrequencyRunner } from "./bounded-frequency-runner.ts";
 import { clearConntrack } from "./conntrack.ts";
 import { createRunner, type Runner } from "./exec.ts";
+import { createHealthCheckServers } from "./health-check-servers.ts";
 import { createHealthState, healthApp, metricsApp, nodeEligible } from "./health-server.ts";
 import { readInterfaces, readSysctl } from "./host-info.ts";
 import { createIptablesApplier, iptablesBinaries } from "./iptables-applier.ts";
@@ -56,10 +57,17 @@ export interface ProxyServer {
   settle(): Promise<void>;
   /** Every sync outcome, oldest first (bounded to the last 1000). */
   readonly history: SyncOutcome[];
+  /** Health-check node port → the port actually bound. */
+  healthCheckPorts(): Map<number, number>;
   stop(): Promise<void>;
 }
 
 export interface StartProxyOptions {
+  /**
+   * Address for health-check node port servers; default 0.0.0.0, or none with --netns (the servers
+   * would listen in this process's namespace, not the target's). Port numbers are the services'.
+   */
+  healthCheckHost?: string | null;
   options: ProxyOptions;
   source: ObjectSource;
   logger: Logger;
@@ -203,6 +211,11 @@ export async function startProxyServer(start: StartProxyOptions): Promise<ProxyS
     }
   };
 
+  const hcHost =
+    start.healthCheckHost !== undefined ? start.healthCheckHost : options.netns ? null : "0.0.0.0";
+  const hcServers = hcHost
+    ? createHealthCheckServers(hcHost, () => health.healthy(Date.now()).healthy, log)
+    : undefined;
   const history: SyncOutcome[] = [];
   let baseEnsured = false;
 
@@ -272,6 +285,7 @@ export async function startProxyServer(start: StartProxyOptions): Promise<ProxyS
         metrics.iptablesLast.set(n, { table });
       for (const [table, n] of Object.entries(result.iptablesRulesTotal))
         metrics.iptablesTotal.set(n, { table });
+      await hcServers?.update(result.healthCheckNodePorts);
       metrics.noLocalEndpoints.set(result.noLocalEndpoints.internal, { traffic_policy: "internal" });
       metrics.noLocalEndpoints.set(result.noLocalEndpoints.external, { traffic_policy: "external" });
       if (!result.empty) {
@@ -345,6 +359,7 @@ export async function startProxyServer(start: StartProxyOptions): Promise<ProxyS
     healthzPort,
     metricsPort,
     history,
+    healthCheckPorts: () => hcServers?.bound() ?? new Map(),
     syncNow: () => serial(doSync),
     checkCanary,
     async settle() {
@@ -358,6 +373,7 @@ export async function startProxyServer(start: StartProxyOptions): Promise<ProxyS
       await bfr.stop();
       await chain;
       for (const s of servers) await s.close();
+      await hcServers?.close();
       (applier as { close?: () => void }).close?.();
     },
   };
