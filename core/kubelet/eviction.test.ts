@@ -14,8 +14,10 @@ import {
   exceedMemoryRequests,
   type FsStatsType,
   isLocalVolume,
+  makeSignalObservations,
   memory,
   type NodeConditionType,
+  nodeConditions,
   nodeConditionsObservedSince,
   orderedBy,
   type PodStatsSummary,
@@ -28,6 +30,7 @@ import {
   rankMemoryPressure,
   rankPIDPressure,
   type SignalObservations,
+  type StatsSummary,
   sortByEvictionPriority,
   type Threshold,
   type ThresholdsObservedAt,
@@ -278,6 +281,28 @@ describe("kubelet fixtures: eviction.json", () => {
             expect(() => parsePercentage(input.value as string)).toThrow();
           } else {
             expect(parsePercentage(input.value as string)).toBeCloseTo(e.fraction, 6);
+          }
+          return;
+        }
+        case "eviction.nodeConditions": {
+          const ts = (input.signals as EvictionSignal[]).map(
+            (signal): Threshold => ({
+              signal,
+              operator: "LessThan",
+              value: { quantity: 1 },
+              gracePeriodMs: 0,
+            }),
+          );
+          expect([...nodeConditions(ts)].sort()).toEqual([...(expected.conditions as string[])].sort());
+          return;
+        }
+        case "eviction.makeSignalObservations": {
+          const got = makeSignalObservations(input.summary as StatsSummary);
+          const want = expected.observations as Record<string, { available: number; capacity?: number }>;
+          for (const [signal, o] of Object.entries(want)) {
+            const g = got[signal as EvictionSignal];
+            expect(g?.available, signal).toBe(o.available);
+            if (o.capacity !== undefined) expect(g?.capacity, signal).toBe(o.capacity);
           }
           return;
         }

@@ -76,12 +76,15 @@ describe("kubelet fixtures: imagegc.json", () => {
       let clock = T0;
       const rt = new FakeRuntime();
       const m = new ImageGCManager(policy, rt, () => clock);
+      const symbols = new Map<string, number>();
       const time = (sym: unknown): number => {
         const s = String(sym);
         if (s === "max-time") return Number.MAX_SAFE_INTEGER;
-        const m0 = /^(zero|now|T0)((?:\+[0-9.]+[a-zµ]+)*)$/.exec(s);
+        const m0 = /^(zero|now|T\d+)((?:\+[0-9.]+[a-zµ]+)*)$/.exec(s);
         if (!m0) throw new Error(`time symbol ${s}`);
-        let t = m0[1] === "zero" ? goZeroTime : m0[1] === "T0" ? T0 : clock;
+        const named = symbols.get(m0[1]!);
+        let t = m0[1] === "zero" ? goZeroTime : m0[1] === "T0" ? T0 : m0[1] === "now" ? clock : named;
+        if (t === undefined) throw new Error(`unbound time symbol ${m0[1]}`);
         for (const part of m0[2]!.split("+").filter(Boolean)) t += parseDuration(part);
         return t;
       };
@@ -150,6 +153,7 @@ describe("kubelet fixtures: imagegc.json", () => {
             break;
           }
           case "expect": {
+            if (typeof step.remember === "string") symbols.set(step.remember, clock);
             if (step.recordCount !== undefined) expect(m.records().length).toBe(step.recordCount);
             if (step.records) {
               for (const [id, want] of Object.entries(

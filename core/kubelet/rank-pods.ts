@@ -5,11 +5,13 @@ import { type RankKeys, rankByKeysTs } from "./rank-keys.ts";
 export type RankKernel = "ts" | "wasm";
 
 /**
- * Which kernel ranks: the faster one by the eviction benchmark (bench/eviction.bench.ts). Below the crossover
- * the call overhead of WebAssembly dominates and TypeScript wins; above it WebAssembly wins.
+ * Which kernel ranks: the faster one by the eviction benchmark (bench/eviction.bench.ts). WebAssembly wins at
+ * every size measured (4 to 10 000 pods), so it ranks from `crossover` = 0 pods up; the TypeScript twin is the
+ * fallback where WebAssembly cannot be instantiated.
  */
-let crossover = 256;
+let crossover = 0;
 let forced: RankKernel | undefined;
+let wasmBroken = false;
 
 /** Forces one kernel (tests, benchmarks); undefined restores the automatic choice. */
 export function setRankKernel(kernel: RankKernel | undefined, wasmFromPods?: number): void {
@@ -19,12 +21,21 @@ export function setRankKernel(kernel: RankKernel | undefined, wasmFromPods?: num
 
 /** The kernel that ranks `n` pods. */
 export function rankKernelFor(n: number): RankKernel {
-  return forced ?? (n >= crossover ? "wasm" : "ts");
+  if (forced) return forced;
+  return !wasmBroken && n >= crossover ? "wasm" : "ts";
 }
 
 /** Pod indices in eviction order for prepared keys, by the chosen kernel. */
 export function rankByKeys(keys: RankKeys): Int32Array {
-  return rankKernelFor(keys.n) === "wasm" ? rankByKeysWasm(keys) : rankByKeysTs(keys);
+  if (rankKernelFor(keys.n) === "wasm") {
+    try {
+      return rankByKeysWasm(keys);
+    } catch (e) {
+      if (forced === "wasm") throw e;
+      wasmBroken = true;
+    }
+  }
+  return rankByKeysTs(keys);
 }
 
 /** Builds keys with `fill(pod, row)` (writing k values at row) and returns the pods in eviction order. */
