@@ -80,7 +80,14 @@ export class ClusterNode {
       if (p.metadata.annotations?.["kubernetes.io/config.mirror"] !== undefined)
         this.enqueue("mirrors", { kind: "mirrors" });
     };
-    this.podSource.informer.on({ update: (_, p) => recheck(p), delete: recheck });
+    // A mirror pod that (re)appears gets the newest status of its static pod at once.
+    const mirrorAdded = (p: Pod) => {
+      if (p.metadata.annotations?.["kubernetes.io/config.mirror"] === undefined) return;
+      const sp = this.staticPods.get(podKey(p));
+      if (sp?.status)
+        this.enqueue(`status/${podKey(sp)}`, { kind: "status", ref: refOf(p), status: sp.status });
+    };
+    this.podSource.informer.on({ add: mirrorAdded, update: (_, p) => recheck(p), delete: recheck });
     this.statusSink = {
       podStatusChanged: (pod) => this.podStatusChanged(pod),
       podRemoved: (pod) => this.podRemoved(pod),

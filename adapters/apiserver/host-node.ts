@@ -1,6 +1,7 @@
 /** The Node description of this machine: capacity, addresses and nodeInfo, from /proc, /etc and statfs. */
-import { readFileSync, statfsSync } from "node:fs";
+import { existsSync, readFileSync, statfsSync } from "node:fs";
 import { arch, cpus, release, totalmem } from "node:os";
+import { dirname } from "node:path";
 import type { NodeAddress, NodeSystemInfo, ResourceList, Taint } from "../../core/api/mod.ts";
 import { formatQuantity, quantityFromInt } from "../../core/quantity/mod.ts";
 import { evictionReservation } from "./node-flags.ts";
@@ -40,7 +41,10 @@ export interface HostNodeOptions {
 }
 
 export function hostNodeConfig(o: HostNodeOptions): NodeConfig {
-  const fs = statfsSync(o.rootDir);
+  // The root dir may not exist yet on a first start: measure the filesystem it will live on.
+  let dir = o.rootDir;
+  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+  const fs = statfsSync(dir);
   const capacity: ResourceList = {
     cpu: String(cpus().length),
     memory: formatQuantity(quantityFromInt(Math.floor(totalmem() / 1024) * 1024, "BinarySI")),

@@ -65,8 +65,9 @@ describe("ClusterNode", () => {
       status: { phase: "Pending" },
     };
     node.statusSink.podStatusChanged(staticPod);
-    await until(() => node?.podSource.mirrorPods().length === 1, "mirror pod");
     node.statusSink.podStatusChanged({ ...staticPod, status: { phase: "Running" } });
+    await until(() => node?.podSource.mirrorPods().length === 1, "mirror pod");
+    // The status reported before the mirror existed reaches the mirror once it appears.
     await until(
       () => (server.get("pods", "st-kite-n1", "default")?.status as { phase?: string })?.phase === "Running",
       "mirror status",
