@@ -279,6 +279,8 @@ export interface PodSpec {
   runtimeClassName?: string;
   enableServiceLinks?: boolean;
   schedulingGates?: { name: string }[];
+  /** Extra conditions that must be True for the pod to be Ready. */
+  readinessGates?: { conditionType: string }[];
 }
 
 export interface ContainerStateWaiting {
