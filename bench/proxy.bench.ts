@@ -118,7 +118,7 @@ async function runCase(variant: Variant, n: number, log: (s: string) => void) {
         : ["ip", "netns", "exec", ns, "nft", "-f", "-"];
     const input = mode === "nftables" ? hoistDeclarations(fullText) : fullText;
     const t0 = performance.now();
-    const r = await runCommand(argv, input, 600_000);
+    const r = await runCommand(argv, input, 1_200_000);
     const t = ms(t0);
     if (r.code !== 0) throw new Error(`bare apply failed: ${r.stderr.slice(0, 500)}`);
     return t;
@@ -218,7 +218,13 @@ export const benchmark: Benchmark = {
           skipped.push(why);
           continue;
         }
-        cases.push(await runCase(v, n, log));
+        try {
+          cases.push(await runCase(v, n, log));
+        } catch (e) {
+          const why = `${v} ${n}: failed: ${(e as Error).message.slice(0, 300)}`;
+          log(why);
+          skipped.push(why);
+        }
       }
     }
     return { cases, skipped };

@@ -19,7 +19,14 @@ export interface Runner {
 }
 
 /** Runs argv directly, without a shell. */
-export function runCommand(argv: string[], stdin?: string, timeoutMs = 120_000): Promise<ExecResult> {
+/** Longest a single tool run may take: a full nft/iptables apply at 10k+ services can take minutes. */
+export const defaultCommandTimeoutMs = 30 * 60_000;
+
+export function runCommand(
+  argv: string[],
+  stdin?: string,
+  timeoutMs = defaultCommandTimeoutMs,
+): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
     const [cmd, ...args] = argv;
     if (!cmd) {

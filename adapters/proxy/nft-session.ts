@@ -17,7 +17,7 @@ export interface NftSession {
   close(): void;
 }
 
-export function startNftSession(argvPrefix: string[], nft = "nft", timeoutMs = 120_000): NftSession {
+export function startNftSession(argvPrefix: string[], nft = "nft", timeoutMs = 30 * 60_000): NftSession {
   const dir = mkdtempSync(join(tmpdir(), "kite-nft-"));
   let child: ChildProcess | undefined;
   let stderr = "";
