@@ -2,10 +2,16 @@
  * Builds the scheduling snapshot for a request: the cluster view's nodes (for
  * NodeNames requests), or the request's own nodes plus the cluster view's pods
  * (for full Nodes requests). The cache snapshot is reused while the view's
- * generation is unchanged.
+ * generation is unchanged; otherwise it is rebuilt incrementally.
  */
 import type { Node } from "../../core/api/mod.ts";
-import { buildSnapshot, type FeatureGates, type NodeInfo, type Snapshot } from "../../core/scheduler/mod.ts";
+import {
+  buildSnapshot,
+  type FeatureGates,
+  IncrementalSnapshotBuilder,
+  type NodeInfo,
+  type Snapshot,
+} from "../../core/scheduler/mod.ts";
 import type { ClusterView } from "./cluster-view.ts";
 
 export interface Resolved {
@@ -18,18 +24,21 @@ export interface Resolved {
 export class SnapshotProvider {
   readonly #view: ClusterView;
   readonly #gates: FeatureGates;
+  readonly #builder: IncrementalSnapshotBuilder;
   #cached: { generation: number; snapshot: Snapshot } | undefined;
 
   constructor(view: ClusterView, gates: FeatureGates) {
     this.#view = view;
     this.#gates = gates;
+    this.#builder = new IncrementalSnapshotBuilder(gates);
   }
 
   /** The snapshot of the whole cached cluster. */
   cluster(): Snapshot {
     const gen = this.#view.generation;
     if (gen !== undefined && this.#cached?.generation === gen) return this.#cached.snapshot;
-    const snapshot = buildSnapshot(this.#view.nodes(), this.#view.pods(), this.#gates, {
+    // Without a generation (an informer cache), rebuild per request; unchanged nodes keep their NodeInfo.
+    const snapshot = this.#builder.build(this.#view.nodes(), this.#view.pods(), {
       nodes: "cache.nodes",
       pods: "cache.pods",
     });

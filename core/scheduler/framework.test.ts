@@ -533,3 +533,24 @@ describe("preemption: selectVictimsOnNode", () => {
     expect(selectVictimsOnNode(hopeless, "n", snapshot, profile)).toBeNull();
   });
 });
+
+describe("IncrementalSnapshotBuilder", () => {
+  it("reuses NodeInfos of unchanged nodes and rebuilds changed ones", async () => {
+    const { IncrementalSnapshotBuilder } = await import("./mod.ts");
+    const gates = resolveFeatureGates();
+    const b = new IncrementalSnapshotBuilder(gates);
+    const nodes = [node("a"), node("b")];
+    const p1 = pod("p1", { nodeName: "a" });
+    const p2 = pod("p2", { nodeName: "b" });
+    const s1 = b.build(nodes, [p1, p2]);
+    const p3 = pod("p3", { nodeName: "b" });
+    const s2 = b.build(nodes, [p1, p2, p3]);
+    expect(s2.byName.get("a")).toBe(s1.byName.get("a"));
+    expect(s2.byName.get("b")).not.toBe(s1.byName.get("b"));
+    expect(s2.byName.get("b")!.requested.milliCPU).toBe(200);
+    const s3 = b.build([nodes[1]!], [p1, p2, p3]);
+    expect(s3.nodeInfos.map((n) => [n.name, n.index])).toEqual([["b", 0]]);
+    const fresh = buildSnapshot([nodes[1]!], [p1, p2, p3], gates);
+    expect(s3.byName.get("b")!.requested).toEqual(fresh.byName.get("b")!.requested);
+  });
+});

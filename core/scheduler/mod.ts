@@ -59,7 +59,7 @@ export {
 } from "./resource-score-kernel.ts";
 export { scoreResourcesWasm } from "./resource-score-wasm.ts";
 export type { Snapshot } from "./snapshot.ts";
-export { buildSnapshot } from "./snapshot.ts";
+export { assembleSnapshot, buildSnapshot, IncrementalSnapshotBuilder } from "./snapshot.ts";
 export type { InsufficientResource, Status, StatusCode } from "./status.ts";
 export { toleratesTaint } from "./toleration.ts";
 export { validateNode, validatePod } from "./validate-objects.ts";

@@ -49,26 +49,35 @@ export function buildSnapshot(
     nodeInfos.push(ni);
     if (!byName.has(ni.name)) byName.set(ni.name, ni);
   });
-  const pvcUsers = new Map<string, number>();
   pods.forEach((pod, i) => {
     if (!pod || typeof pod !== "object") throw invalidArgument(`${podsField}[${i}]`, "must be a Pod object");
     const nodeName = pod.spec?.nodeName;
     if (!nodeName || isTerminal(pod)) return;
     const ni = byName.get(nodeName);
     if (!ni) return;
-    const info = podInfoFor(pod, gates, `${podsField}[${i}]`);
-    addPodToNodeInfo(ni, info);
-    for (const v of pod.spec?.volumes ?? []) {
-      const claim = v.persistentVolumeClaim?.claimName;
-      if (claim) {
-        const key = `${info.namespace}/${claim}`;
-        pvcUsers.set(key, (pvcUsers.get(key) ?? 0) + 1);
-      }
-    }
+    addPodToNodeInfo(ni, podInfoFor(pod, gates, `${podsField}[${i}]`));
   });
+  return assembleSnapshot(nodeInfos);
+}
+
+/** The cluster-wide summaries over ready NodeInfos (their `index` is set to their position). */
+export function assembleSnapshot(nodeInfos: NodeInfo[]): Snapshot {
+  const byName = new Map<string, NodeInfo>();
+  const pvcUsers = new Map<string, number>();
   const imageNumNodes = new Map<string, number>();
   const imageNodes = new Map<string, { indexes: number[]; sizes: number[] }>();
-  for (const ni of nodeInfos) {
+  nodeInfos.forEach((ni, i) => {
+    ni.index = i;
+    if (!byName.has(ni.name)) byName.set(ni.name, ni);
+    for (const p of ni.pods) {
+      for (const v of p.pod.spec?.volumes ?? []) {
+        const claim = v.persistentVolumeClaim?.claimName;
+        if (claim) {
+          const key = `${p.namespace}/${claim}`;
+          pvcUsers.set(key, (pvcUsers.get(key) ?? 0) + 1);
+        }
+      }
+    }
     for (const [name, size] of ni.images) {
       imageNumNodes.set(name, (imageNumNodes.get(name) ?? 0) + 1);
       let entry = imageNodes.get(name);
@@ -76,10 +85,10 @@ export function buildSnapshot(
         entry = { indexes: [], sizes: [] };
         imageNodes.set(name, entry);
       }
-      entry.indexes.push(ni.index);
+      entry.indexes.push(i);
       entry.sizes.push(size);
     }
-  }
+  });
   return {
     nodeInfos,
     byName,
@@ -89,4 +98,74 @@ export function buildSnapshot(
     havePodsWithRequiredAntiAffinity: nodeInfos.filter((n) => n.podsWithRequiredAntiAffinity.length > 0),
     pvcUsers,
   };
+}
+
+interface CachedNode {
+  node: Node;
+  pods: Pod[];
+  info: NodeInfo;
+}
+
+/**
+ * Rebuilds snapshots from changing node and pod lists, reusing the NodeInfo of
+ * every node whose Node object and pod objects are unchanged (by identity), as
+ * informer caches keep them. A rebuild then costs about one pass over the pods.
+ */
+export class IncrementalSnapshotBuilder {
+  readonly #gates: FeatureGates;
+  #cache = new Map<string, CachedNode>();
+
+  constructor(gates: FeatureGates) {
+    this.#gates = gates;
+  }
+
+  build(
+    nodes: readonly Node[],
+    pods: readonly Pod[],
+    fields: { nodes?: string; pods?: string } = {},
+  ): Snapshot {
+    const nodesField = fields.nodes ?? "nodes";
+    const podsField = fields.pods ?? "pods";
+    const podsByNode = new Map<string, { pod: Pod; i: number }[]>();
+    pods.forEach((pod, i) => {
+      if (!pod || typeof pod !== "object")
+        throw invalidArgument(`${podsField}[${i}]`, "must be a Pod object");
+      const nodeName = pod.spec?.nodeName;
+      if (!nodeName || isTerminal(pod)) return;
+      let list = podsByNode.get(nodeName);
+      if (!list) {
+        list = [];
+        podsByNode.set(nodeName, list);
+      }
+      list.push({ pod, i });
+    });
+    const next = new Map<string, CachedNode>();
+    const nodeInfos: NodeInfo[] = [];
+    nodes.forEach((node, i) => {
+      if (!node || typeof node !== "object")
+        throw invalidArgument(`${nodesField}[${i}]`, "must be a Node object");
+      const name = node.metadata?.name ?? "";
+      if (next.has(name)) return;
+      const onNode = podsByNode.get(name) ?? [];
+      const prev = this.#cache.get(name);
+      let entry: CachedNode;
+      if (
+        prev &&
+        prev.node === node &&
+        prev.pods.length === onNode.length &&
+        onNode.every((p, j) => prev.pods[j] === p.pod)
+      ) {
+        entry = prev;
+      } else {
+        const info = newNodeInfo(node, `${nodesField}[${i}]`, i);
+        for (const p of onNode)
+          addPodToNodeInfo(info, podInfoFor(p.pod, this.#gates, `${podsField}[${p.i}]`));
+        entry = { node, pods: onNode.map((p) => p.pod), info };
+      }
+      next.set(name, entry);
+      nodeInfos.push(entry.info);
+    });
+    this.#cache = next;
+    return assembleSnapshot(nodeInfos);
+  }
 }
