@@ -50,7 +50,7 @@ export async function connectNode(o: {
         kubeconfigPath,
         certDir: o.certDir,
         ...(o.log ? { log: o.log } : {}),
-        onRotate: () => client.refreshCredentials(),
+        onRotate: (c) => client.useKubeConfig(c.kubeConfig),
       })
     : undefined;
   const timer = rotator

@@ -67,20 +67,30 @@ function queryString(query: RequestParams["query"]): string {
 }
 
 export class KubeClient {
-  readonly kubeConfig: KubeConfig;
+  private kc: KubeConfig;
   readonly server: URL;
   private readonly timeoutMs: number;
   private readonly userAgent: string;
   private tlsOptions: Promise<RequestOptions> | undefined;
 
   constructor(kubeConfig: KubeConfig, options: KubeClientOptions = {}) {
-    this.kubeConfig = kubeConfig;
+    this.kc = kubeConfig;
     const cluster = kubeConfig.getCurrentCluster();
     if (!cluster)
       throw new KiteError("invalid_argument", "kubeconfig has no current cluster", { field: "--kubeconfig" });
     this.server = new URL(cluster.server);
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.userAgent = options.userAgent ?? "kite/0.1.0";
+  }
+
+  get kubeConfig(): KubeConfig {
+    return this.kc;
+  }
+
+  /** Switches to new credentials (after a client certificate rotation); the server stays the same. */
+  useKubeConfig(kubeConfig: KubeConfig): void {
+    this.kc = kubeConfig;
+    this.refreshCredentials();
   }
 
   /** The user name in the current context (for logs). */
