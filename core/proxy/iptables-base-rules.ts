@@ -76,3 +76,39 @@ export function iptablesBaseRules(
   ];
   return { chains, jumps, canary };
 }
+
+/** IPVS mode: the jumps from built-in chains into its helper chains (upstream iptablesJumpChain of the ipvs proxier). */
+export function ipvsBaseRules(): BaseRules {
+  const j = (table: BaseRule["table"], chain: string, target: string, comment: string): BaseRule => ({
+    table,
+    chain,
+    args: ["-m", "comment", "--comment", comment, "-j", target],
+  });
+  return {
+    chains: [
+      { table: "nat", chain: "KUBE-SERVICES" },
+      { table: "nat", chain: "KUBE-POSTROUTING" },
+      { table: "filter", chain: "KUBE-FORWARD" },
+      { table: "filter", chain: "KUBE-NODE-PORT" },
+      { table: "filter", chain: "KUBE-PROXY-FIREWALL" },
+      { table: "filter", chain: "KUBE-IPVS-FILTER" },
+      { table: "filter", chain: "KUBE-IPVS-OUT-FILTER" },
+    ],
+    jumps: [
+      j("nat", "OUTPUT", "KUBE-SERVICES", "kubernetes service portals"),
+      j("nat", "PREROUTING", "KUBE-SERVICES", "kubernetes service portals"),
+      j("nat", "POSTROUTING", "KUBE-POSTROUTING", "kubernetes postrouting rules"),
+      j("filter", "FORWARD", "KUBE-FORWARD", "kubernetes forwarding rules"),
+      j("filter", "INPUT", "KUBE-NODE-PORT", "kubernetes health check rules"),
+      j("filter", "INPUT", "KUBE-PROXY-FIREWALL", "kube-proxy firewall rules"),
+      j("filter", "FORWARD", "KUBE-PROXY-FIREWALL", "kube-proxy firewall rules"),
+      j("filter", "INPUT", "KUBE-IPVS-FILTER", "kubernetes ipvs access filter"),
+      j("filter", "OUTPUT", "KUBE-IPVS-OUT-FILTER", "kubernetes ipvs access filter"),
+    ],
+    canary: [
+      { table: "mangle", chain: "KUBE-PROXY-CANARY" },
+      { table: "nat", chain: "KUBE-PROXY-CANARY" },
+      { table: "filter", chain: "KUBE-PROXY-CANARY" },
+    ],
+  };
+}

@@ -68,7 +68,15 @@ export function renderNftPort(
   const localPolicyChain = `local-${base}`;
   const externalTrafficChain = `external-${base}`;
   const fwChain = `firewall-${base}`;
-  const epBase = (ep: EndpointInfo) => nftNameBase(nftEndpointName(spName, ep.ip, ep.port));
+  const epBases = new Map<string, string>();
+  const epBase = (ep: EndpointInfo) => {
+    let b = epBases.get(ep.endpoint);
+    if (b === undefined) {
+      b = nftNameBase(nftEndpointName(spName, ep.ip, ep.port));
+      epBases.set(ep.endpoint, b);
+    }
+    return b;
+  };
   const epChain = (ep: EndpointInfo) => `endpoint-${epBase(ep)}`;
   const affinitySet = (ep: EndpointInfo) => `affinity-${epBase(ep)}`;
   const { clusterEndpoints, localEndpoints, allReachableEndpoints, hasAnyEndpoints } = categorizeEndpoints(

@@ -13,19 +13,30 @@ const K = new Uint32Array([
   0xc67178f2,
 ]);
 
-const W = new Uint32Array(64);
+const W = new Int32Array(64);
+
+let scratch = new Uint8Array(256);
 
 /** SHA-256 digest of `data`. */
 export function sha256(data: Uint8Array): Uint8Array {
   const len = data.length;
   const total = (((len + 9 + 63) >> 6) << 6) >>> 0;
-  const buf = new Uint8Array(total);
+  if (scratch.length < total) scratch = new Uint8Array(total * 2);
+  const buf = scratch;
   buf.set(data);
+  buf.fill(0, len, total);
   buf[len] = 0x80;
   const bitLen = len * 8;
-  const view = new DataView(buf.buffer);
-  view.setUint32(total - 8, Math.floor(bitLen / 0x100000000));
-  view.setUint32(total - 4, bitLen >>> 0);
+  const hi = Math.floor(bitLen / 0x100000000);
+  const lo = bitLen >>> 0;
+  buf[total - 8] = hi >>> 24;
+  buf[total - 7] = (hi >>> 16) & 255;
+  buf[total - 6] = (hi >>> 8) & 255;
+  buf[total - 5] = hi & 255;
+  buf[total - 4] = lo >>> 24;
+  buf[total - 3] = (lo >>> 16) & 255;
+  buf[total - 2] = (lo >>> 8) & 255;
+  buf[total - 1] = lo & 255;
   let h0 = 0x6a09e667;
   let h1 = 0xbb67ae85;
   let h2 = 0x3c6ef372;
@@ -35,7 +46,10 @@ export function sha256(data: Uint8Array): Uint8Array {
   let h6 = 0x1f83d9ab;
   let h7 = 0x5be0cd19;
   for (let off = 0; off < total; off += 64) {
-    for (let i = 0; i < 16; i++) W[i] = view.getUint32(off + i * 4);
+    for (let i = 0; i < 16; i++) {
+      const o = off + i * 4;
+      W[i] = (buf[o]! << 24) | (buf[o + 1]! << 16) | (buf[o + 2]! << 8) | buf[o + 3]!;
+    }
     for (let i = 16; i < 64; i++) {
       const w15 = W[i - 15]!;
       const w2 = W[i - 2]!;
@@ -77,9 +91,14 @@ export function sha256(data: Uint8Array): Uint8Array {
     h7 = (h7 + h) | 0;
   }
   const out = new Uint8Array(32);
-  const ov = new DataView(out.buffer);
   const hs = [h0, h1, h2, h3, h4, h5, h6, h7];
-  for (let i = 0; i < 8; i++) ov.setUint32(i * 4, hs[i]! >>> 0);
+  for (let i = 0; i < 8; i++) {
+    const v = hs[i]!;
+    out[i * 4] = v >>> 24;
+    out[i * 4 + 1] = (v >>> 16) & 255;
+    out[i * 4 + 2] = (v >>> 8) & 255;
+    out[i * 4 + 3] = v & 255;
+  }
   return out;
 }
 
