@@ -13,7 +13,10 @@ import { toConfig, toEvent } from "./test-support/neutral.ts";
 // biome-ignore lint/suspicious/noExplicitAny: fixture JSON
 type Any = any;
 
-const files = (await loadFixtureFiles("proxy")).filter((f) => f.name.startsWith("proxy/ipt-"));
+// ipt-compute-probability is a function-level case; shared-fixtures.test.ts runs it.
+const files = (await loadFixtureFiles("proxy")).filter(
+  (f) => f.name.startsWith("proxy/ipt-") && f.name !== "proxy/ipt-compute-probability.json",
+);
 
 describe("iptables fixtures", () => {
   it("found the fixture files", () => {
@@ -28,7 +31,6 @@ describe("iptables fixtures", () => {
 });
 
 function runCase(data: Any, c: Any): void {
-  if (data.id === "ipt-compute-probability") return; // covered by probability.test.ts
   const pc = { ...data.proxierConfig, ...(c.proxierConfigOverrides ?? {}) };
   const proxier = createProxier(toConfig("iptables", pc));
   const kernel: FakeIptables = newFakeIptables();
