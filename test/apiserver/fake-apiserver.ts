@@ -66,6 +66,8 @@ export interface FakeApiServerOptions {
   autoApproveCsrs?: boolean;
   /** Clock for timestamps (creation, deletion). */
   now?: () => Date;
+  /** Client certificate the server uses to call kubelets (pods/log), as --kubelet-client-certificate. */
+  kubeletClient?: { cert: string; key: string; ca?: string };
   /** Send BOOKMARK events to watchers that asked for them every this many ms (0 = only on sendBookmarks()). */
   bookmarkIntervalMs?: number;
 }
@@ -638,6 +640,16 @@ export class FakeApiServer {
     }
     if (def.namespaced && namespace === undefined)
       throw new HttpError(404, "NotFound", "the server could not find the requested resource");
+    if (sub === "log") {
+      if (method !== "GET")
+        throw new HttpError(
+          405,
+          "MethodNotAllowed",
+          "the server does not allow this method on the requested resource",
+        );
+      await this.proxyLog(namespace ?? "default", name, url, res);
+      return undefined;
+    }
     if (sub === "binding") {
       if (method !== "POST")
         throw new HttpError(
@@ -674,6 +686,50 @@ export class FakeApiServer {
           "the server does not allow this method on the requested resource",
         );
     }
+  }
+
+  /** pods/log: proxied to the pod's kubelet (InternalIP:daemonEndpoints port) with the kubelet client certificate. */
+  private async proxyLog(namespace: string, name: string, url: URL, res: ServerResponse): Promise<void> {
+    const pod = this.mustGet(this.def("", "pods"), namespace, name);
+    const spec = (pod.spec ?? {}) as { nodeName?: string; containers?: { name: string }[] };
+    if (!spec.nodeName) throw new HttpError(400, "BadRequest", `pod ${name} does not have a host assigned`);
+    const node = this.get("nodes", spec.nodeName);
+    const status = (node?.status ?? {}) as {
+      addresses?: { type: string; address: string }[];
+      daemonEndpoints?: { kubeletEndpoint?: { Port?: number } };
+    };
+    const host = status.addresses?.find((a) => a.type === "InternalIP")?.address;
+    const port = status.daemonEndpoints?.kubeletEndpoint?.Port;
+    if (!host || !port)
+      throw new HttpError(500, "InternalError", `node ${spec.nodeName} has no kubelet endpoint`);
+    const container = url.searchParams.get("container") ?? spec.containers?.[0]?.name ?? "";
+    const query = new URLSearchParams();
+    for (const k of ["follow", "previous", "tailLines", "limitBytes", "sinceSeconds", "timestamps"]) {
+      const v = url.searchParams.get(k);
+      if (v !== null) query.set(k, v);
+    }
+    const { request } = await import("node:https");
+    await new Promise<void>((resolve, reject) => {
+      const req = request(
+        {
+          host,
+          port,
+          path: `/containerLogs/${namespace}/${name}/${container}${query.size ? `?${query}` : ""}`,
+          ...(this.options.kubeletClient ?? {}),
+          rejectUnauthorized: !!this.options.kubeletClient?.ca,
+          agent: false,
+        },
+        (up) => {
+          res.writeHead(up.statusCode ?? 502, { "content-type": up.headers["content-type"] ?? "text/plain" });
+          up.pipe(res);
+          up.on("end", resolve);
+        },
+      );
+      req.on("error", (err) =>
+        reject(new HttpError(502, "ServiceUnavailable", `error dialing backend: ${err.message}`)),
+      );
+      req.end();
+    });
   }
 
   private groupList(): {

@@ -1,11 +1,13 @@
 /** 10250 authentication (client certificates, TokenReview) and authorization (SubjectAccessReview). */
 import { request } from "node:https";
+import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nodeAuth, requestAttributes } from "../../adapters/apiserver/node-auth.ts";
 import { type RunningServer, serveApp } from "../../adapters/http/serve.ts";
 import { kubeClientFor } from "../apiserver/client.ts";
 import { type FakeApiServer, startFakeApiServer } from "../apiserver/fake-apiserver.ts";
+import { kubeConfigYaml } from "../apiserver/kubeconfig.ts";
 import { hasOpenssl, opensslMissing, type Pem, TestPki } from "../apiserver/test-pki.ts";
 
 function get(
@@ -49,7 +51,9 @@ describe.skipIf(!hasOpenssl)("kite node 10250 authn/authz", () => {
   beforeAll(async () => {
     pki = new TestPki();
     otherPki = new TestPki("evil-ca");
+    apiserverClient = pki.issue({ cn: "kube-apiserver-kubelet-client", o: ["kubeadm:cluster-admins"] });
     api = await startFakeApiServer({
+      kubeletClient: { ...apiserverClient, ca: pki.ca.cert },
       tokens: {
         "admin-token": { username: "admin", groups: ["system:masters"] },
         "viewer-token": { username: "viewer", groups: [] },
@@ -63,7 +67,6 @@ describe.skipIf(!hasOpenssl)("kite node 10250 authn/authz", () => {
         return { allowed: false, reason: "no RBAC policy matched" };
       },
     });
-    apiserverClient = pki.issue({ cn: "kube-apiserver-kubelet-client", o: ["kubeadm:cluster-admins"] });
     stranger = otherPki.issue({ cn: "kube-apiserver-kubelet-client" });
     const serving = pki.issue({ cn: "kite-n1" }, { server: true, ips: ["127.0.0.1"] });
     const app = new Hono();
@@ -97,6 +100,43 @@ describe.skipIf(!hasOpenssl)("kite node 10250 authn/authz", () => {
       groups: ["kubeadm:cluster-admins", "system:authenticated"],
       resourceAttributes: { verb: "get", resource: "nodes", subresource: "proxy", name: "kite-n1" },
     });
+  });
+
+  it("kubectl logs through the API server reaches the node; an API server with a foreign certificate is refused", async () => {
+    const node = {
+      metadata: { name: "kite-n1" },
+      status: {
+        addresses: [{ type: "InternalIP", address: "127.0.0.1" }],
+        daemonEndpoints: { kubeletEndpoint: { Port: kubelet.port } },
+      },
+    };
+    const pod = {
+      metadata: { name: "web", namespace: "default" },
+      spec: { nodeName: "kite-n1", containers: [{ name: "c", image: "i" }] },
+    };
+    api.seed("nodes", node);
+    api.seed("pods", pod);
+    const kc = new KubeConfig();
+    kc.loadFromString(kubeConfigYaml({ server: api.url }));
+    const logs = await kc
+      .makeApiClient(CoreV1Api)
+      .readNamespacedPodLog({ name: "web", namespace: "default", container: "c" });
+    expect(logs).toBe("logs of web");
+    // The same request from an API server whose kubelet client certificate the node does not trust.
+    const rogue = await startFakeApiServer({ kubeletClient: stranger });
+    try {
+      rogue.seed("nodes", node);
+      rogue.seed("pods", pod);
+      const rkc = new KubeConfig();
+      rkc.loadFromString(kubeConfigYaml({ server: rogue.url }));
+      await expect(
+        rkc
+          .makeApiClient(CoreV1Api)
+          .readNamespacedPodLog({ name: "web", namespace: "default", container: "c" }),
+      ).rejects.toMatchObject({ code: 401 });
+    } finally {
+      await rogue.stop();
+    }
   });
 
   it("authenticates bearer tokens with a TokenReview and authorizes per subresource", async () => {

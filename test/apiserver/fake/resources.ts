@@ -40,7 +40,7 @@ export const resourceDefs: ResourceDef[] = [
     resource: "pods",
     kind: "Pod",
     namespaced: true,
-    subresources: ["status", "binding"],
+    subresources: ["status", "binding", "log"],
     verbs: crud,
   },
   {
