@@ -220,7 +220,11 @@ export class NftablesProxier implements Backend {
     const p = `${this.#fam.ipX} kube-proxy`;
     const full = input.full;
     const kernel = this.#kernel;
-    const known = this.#kernelKnown && !(full && input.fullReason === "restore-failed");
+    // A full sync diffs against the table model only at start-up (empty, or loaded with loadKernelState) and
+    // after a configuration change; the periodic, forced and post-failure ones rewrite everything in one
+    // atomic transaction that starts with `flush table`, repairing any out-of-band change.
+    const known =
+      this.#kernelKnown && (!full || input.fullReason === "start" || input.fullReason === "config");
     // 1. Separate transaction: delete chains that have been stale long enough.
     const stale = new Map(this.#stale);
     const cleanup: string[] = [];

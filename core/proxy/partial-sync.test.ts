@@ -198,4 +198,41 @@ describe("nftables partial sync (1000 services)", () => {
     fk.applyTransaction(fresh.sync({ now: 0 }).text);
     expect(sortNftLines(kernel.dump())).toBe(sortNftLines(fk.dump()));
   });
+
+  it("a failed transaction or the hourly full sync rewrites the table atomically and repairs drift", () => {
+    const cfg: ProxierConfig = { ...base, mode: "nftables" };
+    const p = loaded(cfg, 20, 2);
+    const kernel = new NftState("ip", "kube-proxy");
+    let r = p.sync({ now: 0 });
+    kernel.applyTransaction(r.text);
+    p.applied(r.id, true);
+    const want = sortNftLines(kernel.dump());
+    // Out of band: someone deletes a map element and flushes a service chain.
+    const svcChain = [...kernel.chains.keys()].find((c) => c.startsWith("service-"))!;
+    kernel.applyTransaction(
+      `flush chain ip kube-proxy ${svcChain}\ndelete element ip kube-proxy cluster-ips { 172.16.0.3 }\n`,
+    );
+    // A partial sync that the kernel rejects (simulated) → the next sync is full and starts from an emptied table.
+    p.handle({ kind: "EndpointSlice", op: "update", object: sliceFor(4, 3) });
+    r = p.sync({ now: 1000 });
+    p.applied(r.id, false);
+    r = p.sync({ now: 2000 });
+    expect(r.full).toBe(true);
+    expect(r.text).toContain("flush table ip kube-proxy");
+    kernel.applyTransaction(r.text);
+    p.applied(r.id, true);
+    const fresh = loaded(cfg, 20, 2);
+    fresh.handle({ kind: "EndpointSlice", op: "update", object: sliceFor(4, 3) });
+    const fk = new NftState("ip", "kube-proxy");
+    fk.applyTransaction(fresh.sync({ now: 0 }).text);
+    expect(sortNftLines(kernel.dump())).toBe(sortNftLines(fk.dump()));
+    // Drift again; the hourly full sync repairs it.
+    kernel.applyTransaction("delete element ip kube-proxy cluster-ips { 172.16.0.3 }\n");
+    r = p.sync({ now: 2000 + 3_600_000 });
+    expect(r.fullReason).toBe("periodic");
+    kernel.applyTransaction(r.text);
+    p.applied(r.id, true);
+    expect(sortNftLines(kernel.dump())).toBe(sortNftLines(fk.dump()));
+    expect(want).not.toBe("");
+  });
 });
