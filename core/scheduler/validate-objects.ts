@@ -58,6 +58,47 @@ function describe(v: unknown): string {
   return typeof v === "object" ? "an object" : `${typeof v} ${JSON.stringify(v)}`;
 }
 
+function requirements(v: unknown, field: string): void {
+  arr(v, field).forEach((r, i) => {
+    const f = `${field}[${i}]`;
+    const o = obj(r, f, false)!;
+    str(o.key, `${f}.key`, false);
+    str(o.operator, `${f}.operator`, false);
+    arr(o.values, `${f}.values`).forEach((x, j) => {
+      str(x, `${f}.values[${j}]`, false);
+    });
+  });
+}
+
+function nodeSelectorTerm(v: unknown, field: string): void {
+  const o = obj(v, field, false)!;
+  requirements(o.matchExpressions, `${field}.matchExpressions`);
+  requirements(o.matchFields, `${field}.matchFields`);
+}
+
+function labelSelectorShape(v: unknown, field: string): void {
+  const o = obj(v, field);
+  if (!o) return;
+  stringMap(o.matchLabels, `${field}.matchLabels`);
+  requirements(o.matchExpressions, `${field}.matchExpressions`);
+}
+
+function stringList(v: unknown, field: string): void {
+  arr(v, field).forEach((x, i) => {
+    str(x, `${field}[${i}]`, false);
+  });
+}
+
+function podAffinityTerm(v: unknown, field: string): void {
+  const o = obj(v, field, false)!;
+  str(o.topologyKey, `${field}.topologyKey`, false);
+  labelSelectorShape(o.labelSelector, `${field}.labelSelector`);
+  labelSelectorShape(o.namespaceSelector, `${field}.namespaceSelector`);
+  stringList(o.namespaces, `${field}.namespaces`);
+  stringList(o.matchLabelKeys, `${field}.matchLabelKeys`);
+  stringList(o.mismatchLabelKeys, `${field}.mismatchLabelKeys`);
+}
+
 function metadata(v: unknown, field: string, nameRequired: boolean): void {
   const m = obj(v, field, false);
   if (!m) throw invalidArgument(field, "is required");
@@ -120,18 +161,19 @@ export function validatePod(pod: unknown, field: string): asserts pod is Pod {
         const req = obj(a.requiredDuringSchedulingIgnoredDuringExecution, reqField);
         if (req)
           arr(req.nodeSelectorTerms, `${reqField}.nodeSelectorTerms`).forEach((t, i) => {
-            obj(t, `${reqField}.nodeSelectorTerms[${i}]`, false);
+            nodeSelectorTerm(t, `${reqField}.nodeSelectorTerms[${i}]`);
           });
       } else {
         arr(a.requiredDuringSchedulingIgnoredDuringExecution, reqField).forEach((t, i) => {
-          const o = obj(t, `${reqField}[${i}]`, false)!;
-          str(o.topologyKey, `${reqField}[${i}].topologyKey`, false);
+          podAffinityTerm(t, `${reqField}[${i}]`);
         });
       }
       const prefField = `${field}.spec.affinity.${k}.preferredDuringSchedulingIgnoredDuringExecution`;
       arr(a.preferredDuringSchedulingIgnoredDuringExecution, prefField).forEach((t, i) => {
         const o = obj(t, `${prefField}[${i}]`, false)!;
         num(o.weight, `${prefField}[${i}].weight`);
+        if (k === "nodeAffinity") nodeSelectorTerm(o.preference ?? {}, `${prefField}[${i}].preference`);
+        else podAffinityTerm(o.podAffinityTerm, `${prefField}[${i}].podAffinityTerm`);
       });
     }
   }
@@ -141,6 +183,9 @@ export function validatePod(pod: unknown, field: string): asserts pod is Pod {
     num(o.maxSkew, `${f}.maxSkew`);
     str(o.topologyKey, `${f}.topologyKey`, false);
     str(o.whenUnsatisfiable, `${f}.whenUnsatisfiable`, false);
+    labelSelectorShape(o.labelSelector, `${f}.labelSelector`);
+    stringList(o.matchLabelKeys, `${f}.matchLabelKeys`);
+    num(o.minDomains, `${f}.minDomains`);
   });
   arr(spec.volumes, `${field}.spec.volumes`).forEach((v, i) => {
     obj(v, `${field}.spec.volumes[${i}]`, false);
