@@ -9,7 +9,7 @@
  * Writes that fail while the API server is away are kept (newest status per pod) and retried with
  * back-off; the pods keep running meanwhile.
  */
-import type { Pod, PodStatus } from "../../core/api/mod.ts";
+import type { ContainerImage, Pod, PodStatus } from "../../core/api/mod.ts";
 import type { Logger } from "../log/logger.ts";
 import type { MetricsRegistry } from "../metrics/registry.ts";
 import type { SourceError } from "../node/pod-source.ts";
@@ -29,6 +29,8 @@ export interface ClusterNodeOptions {
   client: KubeClient;
   config: NodeConfig;
   health: () => NodeHealth;
+  /** Images on the node, for status.images (optional). */
+  images?: () => ContainerImage[];
   log?: Logger;
   metrics?: MetricsRegistry;
   now?: () => Date;
@@ -123,7 +125,8 @@ export class ClusterNode {
     this.reporter = new NodeStatusReporter({
       client,
       config,
-      health: this.options.health,
+      health: () => this.health(),
+      images: () => this.images(),
       reportIntervalMs: this.options.statusReportIntervalMs ?? 5 * 60_000,
       pressureTaints: this.options.pressureTaints ?? true,
       ...(log ? { log } : {}),
@@ -153,6 +156,27 @@ export class ClusterNode {
       { involved: pod, type: "Warning", reason: "Evicted", message },
       now,
     ).catch((err) => this.options.log?.warn("failed to record event", { err }));
+  }
+
+  private healthFn: (() => NodeHealth) | undefined;
+  private imagesFn: (() => ContainerImage[]) | undefined;
+
+  /** Replaces the health source (e.g. once the node daemon's eviction manager and runtime are up). */
+  setHealth(fn: () => NodeHealth): void {
+    this.healthFn = fn;
+  }
+
+  /** Sets where status.images comes from (e.g. the CRI image list). */
+  setImages(fn: () => ContainerImage[]): void {
+    this.imagesFn = fn;
+  }
+
+  private health(): NodeHealth {
+    return (this.healthFn ?? this.options.health)();
+  }
+
+  private images(): ContainerImage[] {
+    return (this.imagesFn ?? this.options.images)?.() ?? [];
   }
 
   /** Pending writes (for tests and metrics). */

@@ -3,7 +3,7 @@
  * as a strategic merge patch of nodes/status when it changed or when the report interval (5 min)
  * has passed. Pressure conditions also set or clear the matching NoSchedule taints.
  */
-import type { Node, NodeCondition, Taint } from "../../core/api/mod.ts";
+import type { ContainerImage, Node, NodeCondition, Taint } from "../../core/api/mod.ts";
 import type { Logger } from "../log/logger.ts";
 import type { KubeClient } from "./kube-client.ts";
 import {
@@ -20,6 +20,8 @@ export interface NodeStatusOptions {
   config: NodeConfig;
   /** Current health (runtime readiness, pressure). */
   health: () => NodeHealth;
+  /** Images on the node (for status.images; the scheduler's ImageLocality reads them). */
+  images?: () => ContainerImage[];
   now?: () => Date;
   /** nodeStatusReportFrequency, ms (default 5 min). */
   reportIntervalMs?: number;
@@ -51,6 +53,12 @@ export class NodeStatusReporter {
     const now = this.options.now?.() ?? new Date();
     const health = this.options.health();
     const status = nodeStatus(this.options.config, health, this.lastConditions, now);
+    if (this.options.images) {
+      // nodeStatusMaxImages: the 50 largest images.
+      status.images = [...this.options.images()]
+        .sort((a, b) => (b.sizeBytes ?? 0) - (a.sizeBytes ?? 0))
+        .slice(0, 50);
+    }
     const fp = statusFingerprint(status);
     const due = now.getTime() - this.lastReportAt >= (this.options.reportIntervalMs ?? 5 * 60_000);
     let posted = false;

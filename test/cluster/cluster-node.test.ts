@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ClusterNode } from "../../adapters/apiserver/cluster-node.ts";
 import type { SourceUpdate } from "../../adapters/node/pod-source.ts";
-import type { Pod } from "../../core/api/mod.ts";
+import type { Node, Pod } from "../../core/api/mod.ts";
 import { kubeClientFor, until } from "../apiserver/client.ts";
 import { type FakeApiServer, startFakeApiServer } from "../apiserver/fake-apiserver.ts";
 import { nodeConfig } from "./node-config.ts";
@@ -121,6 +121,28 @@ describe("ClusterNode", () => {
     expect(
       server.requests.filter((r) => r.method === "PATCH" && r.path.endsWith("/pods/db/status")),
     ).toHaveLength(1);
+  });
+
+  it("takes health and images from the node daemon once it is up (conditions, pressure taints, 50 largest images)", async () => {
+    node = new ClusterNode({
+      client: kubeClientFor(server),
+      config: nodeConfig,
+      health: () => healthy,
+      statusIntervalMs: 20,
+    });
+    await node.start();
+    node.setImages(() =>
+      Array.from({ length: 60 }, (_, i) => ({ names: [`img-${i}`], sizeBytes: i * 1000 })),
+    );
+    node.setHealth(() => ({ ...healthy, memoryPressure: true }));
+    const stored = () => server.get("nodes", "kite-n1") as unknown as Node | undefined;
+    await until(
+      () => stored()?.spec?.taints?.some((t) => t.key === "node.kubernetes.io/memory-pressure") === true,
+      "pressure taint",
+    );
+    await until(() => stored()?.status?.images?.length === 50, "images");
+    expect(stored()?.status?.images?.[0]).toEqual({ names: ["img-59"], sizeBytes: 59000 });
+    expect(stored()?.status?.conditions?.find((c) => c.type === "MemoryPressure")?.status).toBe("True");
   });
 
   it("writes the Evicted status and a Warning event", async () => {
