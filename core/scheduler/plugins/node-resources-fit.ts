@@ -97,7 +97,6 @@ export function fitsRequest(
       requested: 1,
       used: node.pods.length,
       capacity: allowed,
-      ...(1 > allowed ? { unresolvable: true } : {}),
     });
   }
   if (pod.milliCPU === 0 && pod.memory === 0 && pod.ephemeralStorage === 0 && pod.scalar.size === 0)
