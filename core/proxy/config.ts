@@ -30,6 +30,8 @@ export interface ResolvedConfig {
   excludeCIDRs: string[];
   strictARP: boolean;
   loadBalancerIPMode: boolean;
+  /** Node name and zone for topology hints. */
+  topology: { nodeName: string; zone: string };
 }
 
 export const ipvsSchedulers = [
@@ -116,5 +118,6 @@ export function resolveConfig(c: ProxierConfig): ResolvedConfig {
     excludeCIDRs: c.ipvs?.excludeCIDRs ?? [],
     strictARP: !!c.ipvs?.strictARP,
     loadBalancerIPMode: c.featureGates?.LoadBalancerIPMode ?? true,
+    topology: { nodeName: c.hostname, zone: c.nodeLabels?.["topology.kubernetes.io/zone"] ?? "" },
   };
 }

@@ -10,4 +10,7 @@ export interface EndpointInfo {
   terminating: boolean;
   nodeName: string;
   zone: string;
+  /** Topology hints: zones / nodes this endpoint is meant for (empty = no hint). */
+  zoneHints: string[];
+  nodeHints: string[];
 }

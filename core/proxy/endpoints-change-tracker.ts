@@ -107,6 +107,8 @@ export class EndpointsChangeTracker {
             terminating: c.terminating == null ? false : c.terminating,
             nodeName: ep.nodeName ?? "",
             zone: ep.zone ?? "",
+            zoneHints: (ep.hints?.forZones ?? []).map((z) => z.name).filter((n) => typeof n === "string"),
+            nodeHints: (ep.hints?.forNodes ?? []).map((z) => z.name).filter((n) => typeof n === "string"),
           };
           const existing = set.get(info.endpoint);
           if (!existing || (!existing.ready && info.ready)) set.set(info.endpoint, info);

@@ -77,6 +77,7 @@ export function renderPortRules(
   const { clusterEndpoints, localEndpoints, allReachableEndpoints, hasAnyEndpoints } = categorizeEndpoints(
     endpoints,
     svc,
+    cfg.topology,
   );
   const hasEndpoints = hasAnyEndpoints;
   const svcChain = serviceChainName(spn, svc.protocol);

@@ -77,7 +77,7 @@ export function computeIpvsDesired(
     st.virtualServers.set(key, vs);
     if (bind) st.boundAddresses.add(address);
     const eps = endpoints.endpointsOf(svc.serviceKey, svc.spn, svc.protocol);
-    const { clusterEndpoints, localEndpoints } = categorizeEndpoints(eps, svc);
+    const { clusterEndpoints, localEndpoints } = categorizeEndpoints(eps, svc, cfg.topology);
     const chosen = onlyLocal ? localEndpoints : clusterEndpoints;
     const rs = [...new Map(chosen.map((e) => [e.endpoint, e])).values()]
       .map((e) => ({ address: e.ip, port: e.port, weight: 1 }))
@@ -89,7 +89,7 @@ export function computeIpvsDesired(
       const proto = svc.protocol.toLowerCase();
       const eps = endpoints.endpointsOf(key, svc.spn, svc.protocol);
       for (const e of eps) if (e.isLocal) set("KUBE-LOOP-BACK").add(entry(e.ip, proto, e.port, e.ip));
-      const cat = categorizeEndpoints(eps, svc);
+      const cat = categorizeEndpoints(eps, svc, cfg.topology);
       if (cat.hasAnyEndpoints) {
         if (svc.internalPolicyLocal && cat.localEndpoints.length === 0) noLocalInternal++;
         if (svc.externalPolicyLocal && cat.localEndpoints.length === 0) noLocalExternal++;

@@ -82,6 +82,7 @@ export function renderNftPort(
   const { clusterEndpoints, localEndpoints, allReachableEndpoints, hasAnyEndpoints } = categorizeEndpoints(
     endpoints,
     svc,
+    cfg.topology,
   );
   const hasEndpoints = hasAnyEndpoints;
   const chain = (name: string): string[] => {

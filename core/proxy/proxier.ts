@@ -43,6 +43,8 @@ export interface Proxier {
   requestFullSync(reason: string): void;
   /** Whether the next sync will be full, and why (start, restore-failed, canary, periodic, ...). */
   needsFullSync(now: number): string | undefined;
+  /** Updates the node's labels (topology zone); a zone change forces a full sync, as upstream's OnNodeChange does. */
+  setNodeLabels(labels: Record<string, string>): void;
   /** Replaces the service CIDRs (nftables cluster-ips-check); forces a full sync when they change. */
   setServiceCIDRs(cidrs: readonly string[]): void;
   /** Pending (not yet synced) service and endpoint changes. */
@@ -97,6 +99,13 @@ export function createProxier(config: ProxierConfig): Proxier {
     },
     requestFullSync(reason) {
       fullReason ??= reason;
+    },
+    setNodeLabels(labels) {
+      const zone = labels?.["topology.kubernetes.io/zone"] ?? "";
+      if (zone !== cfg.topology.zone) {
+        cfg.topology = { nodeName: cfg.hostname, zone };
+        proxier.requestFullSync("node-labels");
+      }
     },
     setServiceCIDRs(cidrs) {
       const next: string[] = [];

@@ -1,6 +1,7 @@
 /**
  * CategorizeEndpoints (upstream pkg/proxy/topology.go): which endpoints serve cluster
- * traffic and which serve local-policy traffic. Topology hints are not applied (see docs).
+ * traffic and which serve local-policy traffic, honouring topology hints (zone, and node
+ * hints from PreferSameTrafficDistribution) when every ready endpoint carries them.
  */
 import type { EndpointInfo } from "./endpoint.ts";
 import type { ServicePortInfo } from "./service-port.ts";
@@ -24,11 +25,52 @@ export function externallyAccessible(svc: ServicePortInfo): boolean {
   return svc.nodePort > 0 || svc.externalIPs.length > 0 || svc.loadBalancerVIPs.length > 0;
 }
 
-export function categorizeEndpoints(endpoints: EndpointInfo[], svc: ServicePortInfo): CategorizedEndpoints {
+/** Where the node is: its name and its `topology.kubernetes.io/zone` label. */
+export interface NodeTopology {
+  nodeName: string;
+  zone: string;
+}
+
+/** Upstream topologyModeFromHints: "" (no filtering), "hostname" or "zone". */
+export function topologyModeFromHints(
+  endpoints: EndpointInfo[],
+  topo: NodeTopology | undefined,
+): "" | "hostname" | "zone" {
+  if (!topo) return "";
+  let hasReady = false;
+  let allNodeHints = true;
+  let hasForNode = false;
+  let allZoneHints = true;
+  let hasForZone = false;
+  for (const e of endpoints) {
+    if (!e.ready) continue;
+    hasReady = true;
+    if (e.nodeHints.length === 0) allNodeHints = false;
+    else if (e.nodeHints.includes(topo.nodeName)) hasForNode = true;
+    if (e.zoneHints.length === 0) allZoneHints = false;
+    else if (topo.zone && e.zoneHints.includes(topo.zone)) hasForZone = true;
+  }
+  if (!hasReady) return "";
+  if (allNodeHints && hasForNode) return "hostname";
+  if (allZoneHints && hasForZone) return "zone";
+  return "";
+}
+
+export function categorizeEndpoints(
+  endpoints: EndpointInfo[],
+  svc: ServicePortInfo,
+  topo?: NodeTopology,
+): CategorizedEndpoints {
   let clusterEndpoints: EndpointInfo[] = [];
   let localEndpoints: EndpointInfo[] = [];
   if (usesClusterEndpoints(svc)) {
-    clusterEndpoints = endpoints.filter((e) => e.ready);
+    const mode = topologyModeFromHints(endpoints, topo);
+    clusterEndpoints = endpoints.filter(
+      (e) =>
+        e.ready &&
+        (mode === "" ||
+          (mode === "hostname" ? e.nodeHints.includes(topo!.nodeName) : e.zoneHints.includes(topo!.zone))),
+    );
     if (clusterEndpoints.length === 0) clusterEndpoints = endpoints.filter((e) => e.serving && e.terminating);
   }
   let hasAnyEndpoints = clusterEndpoints.length > 0;

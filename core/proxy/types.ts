@@ -68,6 +68,8 @@ export interface ProxierConfig {
   /** nftables: stale chains are deleted this long after they were flushed (default 1000 ms). */
   staleChainDelayMs?: number;
   ipvs?: IPVSOptions;
+  /** The node's labels; `topology.kubernetes.io/zone` enables topology-aware routing by endpoint hints. */
+  nodeLabels?: Record<string, string>;
   /** Feature gates (only LoadBalancerIPMode is read; default true = GA behaviour). */
   featureGates?: { LoadBalancerIPMode?: boolean };
 }
