@@ -100,6 +100,21 @@ describe("EvictionManager", () => {
     expect(m.nodeConditions()).toEqual(["MemoryPressure"]);
   });
 
+  it("does not act twice on the same stale stats", () => {
+    const m = new EvictionManager({
+      config: evictionConfigFromFlags({ "eviction-hard": "memory.available<500Mi" }),
+    });
+    const pods = [pod("a")];
+    const s = summary(100 * Mi, 50 * Gi, [podStats("a", Gi)]);
+    s.node.memory!.time = "2026-01-01T00:00:00Z";
+    expect(m.synchronize({ now: t0, summary: s, pods }).action).toBe("evict");
+    expect(m.synchronize({ now: t0 + 10_000, summary: s, pods }).action).toBe("none");
+    expect(m.isUnderMemoryPressure()).toBe(true);
+    s.node.memory!.time = "2026-01-01T00:00:10Z";
+    expect(m.synchronize({ now: t0 + 20_000, summary: s, pods }).action).toBe("evict");
+    expect(m.lastObservations()["memory.available"]?.time).toBe(Date.parse("2026-01-01T00:00:10Z"));
+  });
+
   it("never evicts static, mirror or system-critical pods", () => {
     const m = new EvictionManager({
       config: evictionConfigFromFlags({ "eviction-hard": "memory.available<500Mi" }),

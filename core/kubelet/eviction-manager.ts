@@ -179,6 +179,16 @@ export class EvictionManager {
     this.#rank = rankFuncs(this.layout);
   }
 
+  /** The observations of the last pass (for logs and the eviction_stats_age_seconds metric). */
+  lastObservations(): SignalObservations {
+    return { ...this.#lastObservations };
+  }
+
+  /** The thresholds met (grace periods passed) at the last pass. */
+  thresholdsMet(): Threshold[] {
+    return [...this.#thresholdsMet];
+  }
+
   /** The pressure conditions currently reported. */
   nodeConditions(): NodeConditionType[] {
     return [...this.#conditions];

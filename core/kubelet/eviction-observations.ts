@@ -57,6 +57,11 @@ export interface StatsSummary {
   pods?: PodStatsSummary[];
 }
 
+function observation(available: number, capacity: number, time: string | undefined): SignalObservation {
+  const t = time === undefined ? Number.NaN : Date.parse(time);
+  return Number.isFinite(t) ? { available, capacity, time: t } : { available, capacity };
+}
+
 function fsObservation(
   out: SignalObservations,
   fs: FsStats | undefined,
@@ -65,9 +70,9 @@ function fsObservation(
 ): void {
   if (!fs) return;
   if (fs.availableBytes !== undefined && fs.capacityBytes !== undefined)
-    out[bytes] = { available: fs.availableBytes, capacity: fs.capacityBytes };
+    out[bytes] = observation(fs.availableBytes, fs.capacityBytes, fs.time);
   if (fs.inodesFree !== undefined && fs.inodes !== undefined)
-    out[inodes] = { available: fs.inodesFree, capacity: fs.inodes };
+    out[inodes] = observation(fs.inodesFree, fs.inodes, fs.time);
 }
 
 /**
@@ -80,24 +85,26 @@ export function makeSignalObservations(summary: StatsSummary): SignalObservation
   const node = summary.node;
   const mem = node.memory;
   if (mem?.availableBytes !== undefined && mem.workingSetBytes !== undefined) {
-    out["memory.available"] = {
-      available: mem.availableBytes,
-      capacity: mem.availableBytes + mem.workingSetBytes,
-    };
+    out["memory.available"] = observation(
+      mem.availableBytes,
+      mem.availableBytes + mem.workingSetBytes,
+      mem.time,
+    );
   }
   const pods = node.systemContainers?.find((c) => c.name === "pods")?.memory;
   if (pods?.availableBytes !== undefined && pods.workingSetBytes !== undefined) {
-    out["allocatableMemory.available"] = {
-      available: pods.availableBytes,
-      capacity: pods.availableBytes + pods.workingSetBytes,
-    };
+    out["allocatableMemory.available"] = observation(
+      pods.availableBytes,
+      pods.availableBytes + pods.workingSetBytes,
+      pods.time,
+    );
   }
   fsObservation(out, node.fs, "nodefs.available", "nodefs.inodesFree");
   fsObservation(out, node.runtime?.imageFs, "imagefs.available", "imagefs.inodesFree");
   fsObservation(out, node.runtime?.containerFs, "containerfs.available", "containerfs.inodesFree");
   const rl = node.rlimit;
   if (rl?.maxpid !== undefined && rl.curproc !== undefined) {
-    out["pid.available"] = { available: rl.maxpid - rl.curproc, capacity: rl.maxpid };
+    out["pid.available"] = observation(rl.maxpid - rl.curproc, rl.maxpid, rl.time);
   }
   return out;
 }
