@@ -57,7 +57,7 @@ export function nodePressureTaints(active: readonly NodeConditionType[]): Taint[
 }
 
 /** Whether a toleration tolerates a taint (v1.Toleration.ToleratesTaint). */
-export function toleratesTaint(t: Toleration, taint: Taint): boolean {
+export function tolerationToleratesTaint(t: Toleration, taint: Taint): boolean {
   if (t.effect && t.effect !== taint.effect) return false;
   if (t.key && t.key !== taint.key) return false;
   if (!t.key && t.operator !== "Exists") return false;
@@ -67,5 +67,5 @@ export function toleratesTaint(t: Toleration, taint: Taint): boolean {
 
 /** Whether any of a pod's tolerations tolerates the taint. */
 export function podToleratesTaint(pod: Pick<Pod, "spec">, taint: Taint): boolean {
-  return (pod.spec.tolerations ?? []).some((t) => toleratesTaint(t, taint));
+  return (pod.spec.tolerations ?? []).some((t) => tolerationToleratesTaint(t, taint));
 }

@@ -91,7 +91,7 @@ export {
   nodePressureConditions,
   nodePressureTaints,
   podToleratesTaint,
-  toleratesTaint,
+  tolerationToleratesTaint,
 } from "./eviction-node-conditions.ts";
 export {
   type ContainerStatsSummary,
