@@ -139,7 +139,10 @@ export class ProbeWorker {
     if (this.#onHold) return { kind: "skip", reason: "on hold until a new container" };
     if (!c.state?.running) {
       this.#result = "Failure";
-      if (c.state?.terminated && pod.spec.restartPolicy === "Never")
+      const sidecar = pod.spec.initContainers?.some(
+        (x) => x.name === this.containerName && x.restartPolicy === "Always",
+      );
+      if (c.state?.terminated && pod.spec.restartPolicy === "Never" && !sidecar)
         return { kind: "stop", reason: "container terminated and will not restart" };
       return { kind: "skip", reason: "container not running" };
     }
