@@ -205,26 +205,47 @@ export function runCycle(input: ScheduleInput): CycleOutcome {
         reasons: [`node(s) didn't satisfy plugin(s) [${restricting.join(" ")}]`],
       }
     : null;
+  // Plugin-major: each filter runs over the nodes still passing (same verdicts as upstream's node-major
+  // loop, which stops at a node's first failing plugin), keeping each call site monomorphic.
+  const alive = new Int32Array(candidates.length);
+  let count = 0;
   for (let i = 0; i < candidates.length; i++) {
     const ni = candidates[i]!;
-    if (feasible.length >= limit) {
-      verdicts[i] = notEvaluated;
-      continue;
+    verdicts[i] = null;
+    if (allowed && !allowed.has(ni.name)) verdicts[i] = restrictedVerdict;
+    else alive[count++] = i;
+  }
+  if (limit >= candidates.length) {
+    for (const p of filters) {
+      const filter = p.filter!;
+      let kept = 0;
+      for (let k = 0; k < count; k++) {
+        const i = alive[k]!;
+        const s = filter(ctx, candidates[i]!);
+        if (s.code === "Success") alive[kept++] = i;
+        else verdicts[i] = verdictOf(s, p.name);
+      }
+      count = kept;
     }
-    let verdict: FilterVerdict | null = null;
-    if (allowed && !allowed.has(ni.name)) {
-      verdict = restrictedVerdict;
-    } else {
+    for (let k = 0; k < count; k++) feasible.push(candidates[alive[k]!]!);
+  } else {
+    // numFeasibleNodesToFind: node by node, stop once enough nodes fit.
+    for (let i = 0; i < candidates.length; i++) {
+      if (feasible.length >= limit) {
+        verdicts[i] = notEvaluated;
+        continue;
+      }
+      if (verdicts[i] !== null) continue;
+      const ni = candidates[i]!;
       for (const p of filters) {
         const s = p.filter!(ctx, ni);
         if (s.code !== "Success") {
-          verdict = verdictOf(s, p.name);
+          verdicts[i] = verdictOf(s, p.name);
           break;
         }
       }
+      if (verdicts[i] === null) feasible.push(ni);
     }
-    verdicts[i] = verdict;
-    if (verdict === null) feasible.push(ni);
   }
   if (feasible.length === 0) {
     return {

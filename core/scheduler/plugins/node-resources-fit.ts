@@ -79,6 +79,24 @@ function insufficient(name: string, requested: number, used: number, capacity: n
   return requested > capacity ? { ...r, unresolvable: true } : r;
 }
 
+/** Whether the pod fits (no allocation; the common case on the hot path). */
+function fitsQuickly(
+  pod: Resource,
+  node: NodeInfo,
+  ignored: ReadonlySet<string>,
+  groups: ReadonlySet<string>,
+): boolean {
+  const alloc = node.allocatable;
+  const used = node.requested;
+  if (node.pods.length + 1 > alloc.allowedPodNumber) return false;
+  if (pod.milliCPU > 0 && pod.milliCPU > alloc.milliCPU - used.milliCPU) return false;
+  if (pod.memory > 0 && pod.memory > alloc.memory - used.memory) return false;
+  if (pod.ephemeralStorage > 0 && pod.ephemeralStorage > alloc.ephemeralStorage - used.ephemeralStorage)
+    return false;
+  if (pod.scalar.size === 0) return true;
+  return fitsRequest(pod, node, ignored, groups).length === 0;
+}
+
 /** fitsRequest: every resource the pod is short of on the node, in upstream's order. */
 export function fitsRequest(
   pod: Resource,
@@ -153,7 +171,9 @@ export const nodeResourcesFit: PluginFactory<NodeResourcesFitArgs> = {
         return { status: success };
       },
       filter(ctx, node) {
-        return fitStatus(fitsRequest(ctx.podInfo.requests, node, ignored, ignoredGroups));
+        const pod = ctx.podInfo.requests;
+        if (fitsQuickly(pod, node, ignored, ignoredGroups)) return success;
+        return fitStatus(fitsRequest(pod, node, ignored, ignoredGroups));
       },
       scoreAll(ctx, nodes) {
         return scoreByResources(ctx, nodes, {

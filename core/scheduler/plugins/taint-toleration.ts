@@ -4,7 +4,7 @@
  */
 import type { Toleration } from "../../api/mod.ts";
 import { defaultNormalizeScore } from "../normalize-score.ts";
-import { maxNodeScore, type PluginFactory } from "../plugin.ts";
+import { type CycleContext, maxNodeScore, type PluginFactory } from "../plugin.ts";
 import { success, unresolvable } from "../status.ts";
 import { toleratesTaint, tolerationsTolerateTaint } from "../toleration.ts";
 import { resolveNoArgs } from "./no-args.ts";
@@ -12,21 +12,24 @@ import { resolveNoArgs } from "./no-args.ts";
 export const taintTolerationName = "TaintToleration";
 export const errReasonUntoleratedTaint = "node(s) had untolerated taint(s)";
 
+const stateKey = "TaintToleration/preferTolerations";
+
 export const taintToleration: PluginFactory<Record<string, never>> = {
   name: taintTolerationName,
   resolveArgs: resolveNoArgs,
   create: (_args, gates) => {
     const cmp = gates.TaintTolerationComparisonOperators;
-    const preferTolerations = new WeakMap<object, Toleration[]>();
-    const preferOf = (tolerations: Toleration[]): Toleration[] => {
-      let hit = preferTolerations.get(tolerations);
+    const empty: Toleration[] = [];
+    const preferOf = (ctx: CycleContext): Toleration[] => {
+      let hit = ctx.state.get(stateKey) as Toleration[] | undefined;
       if (!hit) {
-        hit = tolerations.filter((t) => !t.effect || t.effect === "PreferNoSchedule");
-        preferTolerations.set(tolerations, hit);
+        hit = (ctx.pod.spec?.tolerations ?? empty).filter(
+          (t) => !t.effect || t.effect === "PreferNoSchedule",
+        );
+        ctx.state.set(stateKey, hit);
       }
       return hit;
     };
-    const empty: Toleration[] = [];
     return {
       name: taintTolerationName,
       filter(ctx, node) {
@@ -41,7 +44,7 @@ export const taintToleration: PluginFactory<Record<string, never>> = {
       },
       score(ctx, node) {
         if (node.taints.length === 0) return 0;
-        const tolerations = preferOf(ctx.pod.spec?.tolerations ?? empty);
+        const tolerations = preferOf(ctx);
         let count = 0;
         for (const taint of node.taints) {
           if (taint.effect !== "PreferNoSchedule") continue;
