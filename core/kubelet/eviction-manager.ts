@@ -131,7 +131,8 @@ function rankFuncs(
 function reclaimFuncs(layout: ImageFsLayout, signal: EvictionSignal): ReclaimFunc[] {
   const both: ReclaimFunc[] = ["deleteAllUnusedContainers", "deleteUnusedImages"];
   const fs = signal.split(".")[0];
-  if (fs !== "nodefs" && fs !== "imagefs" && fs !== "containerfs") return [];
+  // memory, pid and the derived containerfs signals have no reclaim function upstream
+  if (fs !== "nodefs" && fs !== "imagefs") return [];
   if (layout === "shared") return both;
   if (layout === "separate") return fs === "nodefs" ? [] : both;
   return fs === "imagefs" ? ["deleteUnusedImages"] : ["deleteAllUnusedContainers"];
