@@ -78,17 +78,26 @@ export class NftState {
   }
 
   #apply(l: string): string | undefined {
-    const prefix = (verb: string, obj: string) => `${verb} ${obj} ${this.family} ${this.table}`;
-    const words = l.split(" ");
-    const verb = words[0];
-    const obj = words[1];
-    if (words[2] !== this.family || words[3] !== this.table) return "other table";
-    const rest = l.slice(prefix(verb ?? "", obj ?? "").length).trim();
-    const name = rest.split(" ")[0] ?? "";
-    const after = rest.slice(name.length).trim();
+    // Word by word with indexOf: rules can be long, and this runs for every line the proxier writes.
+    const s1 = l.indexOf(" ");
+    const s2 = l.indexOf(" ", s1 + 1);
+    const verb = l.slice(0, s1);
+    const obj = l.slice(s1 + 1, s2);
+    const head = ` ${this.family} ${this.table}`;
+    if (
+      s1 < 0 ||
+      s2 < 0 ||
+      !l.startsWith(head, s2) ||
+      (l.length > s2 + head.length && l[s2 + head.length] !== " ")
+    )
+      return "other table";
+    const restStart = s2 + head.length + 1;
+    const s3 = l.indexOf(" ", restStart);
+    const name = restStart >= l.length ? "" : l.slice(restStart, s3 < 0 ? l.length : s3);
+    const after = s3 < 0 ? "" : l.slice(s3 + 1).trim();
     switch (`${verb} ${obj}`) {
       case "add table":
-        this.tableSpec = rest;
+        this.tableSpec = restStart >= l.length ? "" : l.slice(restStart).trim();
         return;
       case "flush table":
         for (const c of this.chains.values()) c.rules = [];
