@@ -39,6 +39,8 @@ export interface ClusterNodeOptions {
   /** nodeStatusReportFrequency (default 5 min). */
   statusReportIntervalMs?: number;
   leaseDurationSeconds?: number;
+  /** housekeepingPeriod: how often terminating pods the runtime no longer has are finished (default 2 s). */
+  housekeepingIntervalMs?: number;
   /** Maintain the pressure taints from the node (default true). */
   pressureTaints?: boolean;
 }
@@ -134,6 +136,11 @@ export class ClusterNode {
     });
     this.lease.start();
     this.reporter.start(this.options.statusIntervalMs ?? 10_000);
+    this.housekeepingTimer = setInterval(
+      () => this.housekeeping(),
+      this.options.housekeepingIntervalMs ?? 2000,
+    );
+    this.housekeepingTimer.unref?.();
     this.enqueue("mirrors", { kind: "mirrors" });
   }
 
@@ -142,6 +149,7 @@ export class ClusterNode {
     this.lease?.stop();
     this.reporter?.stop();
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.housekeepingTimer) clearInterval(this.housekeepingTimer);
     this.podSource.stop();
     await this.podSource.informer.stop();
   }
@@ -156,6 +164,27 @@ export class ClusterNode {
       { involved: pod, type: "Warning", reason: "Evicted", message },
       now,
     ).catch((err) => this.options.log?.warn("failed to record event", { err }));
+  }
+
+  private runtimeHasPod: ((uid: string) => boolean) | undefined;
+  private housekeepingTimer: ReturnType<typeof setInterval> | undefined;
+
+  /**
+   * Lets kite see which pods the runtime still has. With it, pods the API server marked for deletion that the
+   * runtime no longer runs (for instance stopped while kite was down) are deleted with grace 0 by housekeeping.
+   */
+  setRuntimeView(hasPod: (uid: string) => boolean): void {
+    this.runtimeHasPod = hasPod;
+  }
+
+  /** One housekeeping pass (HandlePodCleanups): finish deletions the node agent will not report. */
+  housekeeping(): void {
+    const has = this.runtimeHasPod;
+    if (!has || !this.podSource.informer.hasSynced) return;
+    for (const p of this.podSource.terminatingPods()) {
+      const uid = p.metadata.uid ?? "";
+      if (!has(uid)) this.enqueue(`delete/${podKey(p)}`, { kind: "delete", ref: refOf(p) });
+    }
   }
 
   private healthFn: (() => NodeHealth) | undefined;

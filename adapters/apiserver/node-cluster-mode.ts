@@ -5,6 +5,7 @@
  *   const { values } = parseFlags(args, { ...nodeFlags, ...clusterNodeFlags });
  *   const cluster = clusterModeRequested(values) ? await prepareClusterNode(config, values, log) : undefined;
  *   const daemon = await startNodeDaemon(config, log, cluster?.daemonExtras ?? {});
+ *   cluster?.node.setRuntimeView((uid) => daemon.kubelet.runtimePods().some((p) => p.uid === uid));
  *   await cluster?.start();            // register, lease, status
  *   ...; await cluster?.stop();
  */

@@ -145,6 +145,37 @@ describe("ClusterNode", () => {
     expect(stored()?.status?.conditions?.find((c) => c.type === "MemoryPressure")?.status).toBe("True");
   });
 
+  it("housekeeping finishes deletions of pods the runtime no longer has (e.g. stopped while kite was down)", async () => {
+    node = new ClusterNode({
+      client: kubeClientFor(server),
+      config: nodeConfig,
+      health: () => healthy,
+      housekeepingIntervalMs: 20,
+    });
+    server.seed("pods", {
+      metadata: { name: "gone", namespace: "default" },
+      spec: { nodeName: "kite-n1", containers: [{ name: "c", image: "i" }] },
+    });
+    server.seed("pods", {
+      metadata: { name: "stopping", namespace: "default" },
+      spec: { nodeName: "kite-n1", containers: [{ name: "c", image: "i" }] },
+    });
+    const client = kubeClientFor(server);
+    await client.delete("/api/v1/namespaces/default/pods/gone", { gracePeriodSeconds: 30 });
+    await client.delete("/api/v1/namespaces/default/pods/stopping", { gracePeriodSeconds: 30 });
+    const stillRunning = server.get("pods", "stopping", "default")?.metadata?.uid;
+    node.setRuntimeView((uid) => uid === stillRunning);
+    await node.start();
+    await node.podSource.start(() => {});
+    await until(() => server.get("pods", "gone", "default") === undefined, "gone deleted");
+    expect(server.get("pods", "stopping", "default")?.metadata?.deletionTimestamp).toBeTruthy();
+    node.setRuntimeView(() => false);
+    await until(
+      () => server.get("pods", "stopping", "default") === undefined,
+      "stopping deleted once the runtime let go",
+    );
+  });
+
   it("writes the Evicted status and a Warning event", async () => {
     node = new ClusterNode({ client: kubeClientFor(server), config: nodeConfig, health: () => healthy });
     const p = server.seed("pods", {

@@ -64,6 +64,7 @@ describe.skipIf(!!reason)("kite node in a cluster (private containerd)", () => {
     );
     cluster = await prepareClusterNode(config, { kubeconfig }, log);
     daemon = await startNodeDaemon(config, log, cluster.daemonExtras);
+    cluster.node.setRuntimeView((uid) => daemon.kubelet.runtimePods().some((p) => p.uid === uid));
     await cluster.start();
   }, 180_000);
 
