@@ -79,13 +79,17 @@ if (isDeno) {
           res.writeHead(req.headers.host === "svc.local" ? 200 : 400).end(req.headers.host);
         else if (url.pathname === "/ua")
           res.writeHead(200).end(`${req.headers["user-agent"]}|${req.headers.accept}`);
-        else if (url.pathname === "/slow") setTimeout(() => res.writeHead(200).end(), 1500);
+        else if (url.pathname === "/slow") setTimeout(() => res.writeHead(200).end(), 2500);
         else res.writeHead(503).end("x".repeat(20_000));
       });
       try {
-        const probe = async (path: string, headers: { name: string; value: string }[] = []) => {
+        const probe = async (
+          path: string,
+          headers: { name: string; value: string }[] = [],
+          timeoutSeconds = 10,
+        ) => {
           const action = resolveProbeAction(
-            { httpGet: { port: main.port, path, httpHeaders: headers }, timeoutSeconds: 1 },
+            { httpGet: { port: main.port, path, httpHeaders: headers }, timeoutSeconds },
             { name: "c" },
             "127.0.0.1",
           );
@@ -100,7 +104,8 @@ if (isDeno) {
         const failed = await probe("/fail");
         expect(failed).toMatchObject({ result: "Failure", output: "HTTP probe failed with statuscode: 503" });
         expect(failed.body?.length).toBe(10 * 1024);
-        expect((await probe("/slow")).result).toBe("Failure");
+        // the server answers after 2.5 s; a 1 s probe timeout makes that a Failure, not an error
+        expect((await probe("/slow", [], 1)).result).toBe("Failure");
       } finally {
         main.server.closeAllConnections();
         other.server.closeAllConnections();
