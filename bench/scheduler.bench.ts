@@ -8,6 +8,7 @@
  *    kube-scheduler would actually send (numFeasibleNodesToFind).
  */
 
+import { Agent, request } from "node:http";
 import { createExtenderApp } from "../adapters/extender/app.ts";
 import { MemoryClusterCache } from "../adapters/extender/cluster-view.ts";
 import { decodeExtenderConfig } from "../adapters/extender/config.ts";
@@ -219,9 +220,35 @@ export const benchmark: Benchmark = {
         cluster: cache,
       });
       const server = await serveApp(app as never, { host: "127.0.0.1", port: 0 });
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
       const roundTrip: Record<string, Stats> = {};
       try {
-        const url = `http://127.0.0.1:${server.port}/scheduler`;
+        // A keep-alive HTTP/1.1 client, as kube-scheduler's Go client is.
+        const prefix = "/scheduler";
+        const post = (path: string, payload: unknown) =>
+          new Promise<unknown>((resolve, reject) => {
+            const body = JSON.stringify(payload);
+            const req = request(
+              {
+                host: "127.0.0.1",
+                port: server.port,
+                path,
+                method: "POST",
+                agent,
+                headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+              },
+              (res) => {
+                const chunks: Buffer[] = [];
+                res.on("data", (c: Buffer) => chunks.push(c));
+                res.on("end", () => {
+                  if (res.statusCode !== 200) reject(new Error(`HTTP ${res.statusCode}`));
+                  else resolve(JSON.parse(Buffer.concat(chunks).toString("utf8")));
+                });
+              },
+            );
+            req.on("error", reject);
+            req.end(body);
+          });
         const allNames = nodes.map((x) => x.metadata.name!);
         const feasible = numFeasibleNodesToFind(n, 0);
         for (const [label, names] of [
@@ -231,33 +258,18 @@ export const benchmark: Benchmark = {
           let i = 0;
           roundTrip[label] = await measure(
             async () => {
-              const body = JSON.stringify({
-                Pod: incoming[i++ % incoming.length],
-                Nodes: null,
-                NodeNames: names,
-              });
-              const f = await fetch(`${url}/filter`, {
-                method: "POST",
-                body,
-                headers: { "content-type": "application/json" },
-              });
-              const fr = (await f.json()) as { NodeNames: string[] };
-              const p = await fetch(`${url}/prioritize`, {
-                method: "POST",
-                body: JSON.stringify({
-                  Pod: incoming[i % incoming.length],
-                  Nodes: null,
-                  NodeNames: fr.NodeNames,
-                }),
-                headers: { "content-type": "application/json" },
-              });
-              await p.json();
+              const pod = incoming[i++ % incoming.length];
+              const fr = (await post(`${prefix}/filter`, { Pod: pod, Nodes: null, NodeNames: names })) as {
+                NodeNames: string[];
+              };
+              await post(`${prefix}/prioritize`, { Pod: pod, Nodes: null, NodeNames: fr.NodeNames });
             },
             { iterations, warmup: 5, unit: "ms" },
           );
           log(`  extender round trip filter+prioritize, ${label}: ${fmt(roundTrip[label]!)}`);
         }
       } finally {
+        agent.destroy();
         await server.close();
       }
       results[`${n}`] = {

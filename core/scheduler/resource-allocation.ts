@@ -81,14 +81,29 @@ export function scoreByResources(
   const { resources } = options;
   const matrix = nodeMatrix(ctx.snapshot, resources, options.useRequested);
   const all = ctx.snapshot.nodeInfos.length;
-  const out = new Float64Array(all);
+  const k = resources.length;
+  // Few candidates (an extender request naming a sample of the cluster): gather their rows only.
+  const gather = nodes.length * 4 < all;
+  let alloc = matrix.alloc;
+  let requested = matrix.requested;
+  if (gather) {
+    alloc = new Float64Array(nodes.length * k);
+    requested = new Float64Array(nodes.length * k);
+    nodes.forEach((ni, r) => {
+      const from = ni.index * k;
+      alloc.set(matrix.alloc.subarray(from, from + k), r * k);
+      requested.set(matrix.requested.subarray(from, from + k), r * k);
+    });
+  }
+  const count = gather ? nodes.length : all;
+  const out = new Float64Array(count);
   resourceScoreKernel()(
     {
       strategy: options.strategy,
-      nodes: all,
-      resources: resources.length,
-      alloc: matrix.alloc,
-      nodeRequested: matrix.requested,
+      nodes: count,
+      resources: k,
+      alloc,
+      nodeRequested: requested,
       podRequest: podRequestList(options.podRequest, resources),
       weights: Float64Array.from(resources, (r) => r.weight),
       scalar: Float64Array.from(resources, (r) => (isScalar(r.name) ? 1 : 0)),
@@ -96,5 +111,5 @@ export function scoreByResources(
     },
     out,
   );
-  return nodes.map((ni) => out[ni.index]!);
+  return gather ? Array.from(out) : nodes.map((ni) => out[ni.index]!);
 }
