@@ -9,11 +9,15 @@ import { request as httpsRequest } from "node:https";
 import { KubeConfig } from "@kubernetes/client-node";
 import { KiteError } from "../../core/errors/mod.ts";
 import { ApiError } from "./api-error.ts";
+import { TokenBucket } from "./rate-limiter.ts";
 
 export interface KubeClientOptions {
   /** Default timeout of non-watch requests (ms). Default 30 s. */
   timeoutMs?: number;
   userAgent?: string;
+  /** Client-side rate limit (default 50 QPS, burst 100, as the kubelet's kubeAPIQPS/kubeAPIBurst); qps 0 = none. */
+  qps?: number;
+  burst?: number;
 }
 
 export interface RequestParams {
@@ -72,6 +76,7 @@ export class KubeClient {
   private readonly timeoutMs: number;
   private readonly userAgent: string;
   private tlsOptions: Promise<RequestOptions> | undefined;
+  private readonly limiter: TokenBucket | undefined;
 
   constructor(kubeConfig: KubeConfig, options: KubeClientOptions = {}) {
     this.kc = kubeConfig;
@@ -81,6 +86,8 @@ export class KubeClient {
     this.server = new URL(cluster.server);
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.userAgent = options.userAgent ?? "kite/0.1.0";
+    const qps = options.qps ?? 50;
+    this.limiter = qps > 0 ? new TokenBucket(qps, options.burst ?? 100) : undefined;
   }
 
   get kubeConfig(): KubeConfig {
@@ -122,6 +129,7 @@ export class KubeClient {
     params: RequestParams,
     timeoutMs: number,
   ): Promise<IncomingMessage> {
+    await this.limiter?.take();
     const base = await this.baseOptions();
     const url = new URL(path + queryString(params.query), this.server);
     const body = params.body === undefined ? undefined : Buffer.from(JSON.stringify(params.body));

@@ -44,6 +44,7 @@ export { NodeStatusReporter } from "./node-status.ts";
 export { createPodBinder, type PodBinder } from "./pod-binder.ts";
 export { evictedStatus, type PodRef, PodStatusWriter, refOf } from "./pod-status-writer.ts";
 export { ApiObjectSource, type ApiObjectSourceOptions, proxyLabelSelector } from "./proxy-source.ts";
+export { TokenBucket } from "./rate-limiter.ts";
 export { retryOnConflict } from "./retry-on-conflict.ts";
 export {
   ClientCertRotator,

@@ -171,3 +171,15 @@ describe("writes", () => {
     silent.close();
   });
 });
+
+describe("client-side rate limit", () => {
+  it("lets a burst through, then spaces requests at the QPS", async () => {
+    const { TokenBucket } = await import("../../adapters/apiserver/rate-limiter.ts");
+    let now = 0;
+    const bucket = new TokenBucket(10, 3, () => now);
+    expect([bucket.reserve(), bucket.reserve(), bucket.reserve()]).toEqual([0, 0, 0]);
+    expect(bucket.reserve()).toBe(100);
+    now += 1000; // a second refills 10 tokens, capped at the burst of 3
+    expect([bucket.reserve(), bucket.reserve(), bucket.reserve(), bucket.reserve()]).toEqual([0, 0, 0, 100]);
+  });
+});
