@@ -258,3 +258,46 @@ export function parseIpvsadmSave(text: string): Pick<IpvsState, "virtualServers"
   }
   return { virtualServers, realServers };
 }
+
+/**
+ * Parses `ipvsadm -L -n` output (which carries ActiveConn / InActConn per real server, needed for
+ * graceful termination) into virtual and real servers.
+ */
+export function parseIpvsadmList(text: string): Pick<IpvsState, "virtualServers" | "realServers"> {
+  const virtualServers = new Map<string, VirtualServer>();
+  const realServers = new Map<string, RealServer[]>();
+  const hostPort = (s: string): [string, number] => {
+    const i = s.lastIndexOf(":");
+    return [s.slice(0, i).replace(/^\[|\]$/g, ""), Number(s.slice(i + 1))];
+  };
+  let current: string | undefined;
+  for (const raw of text.split("\n")) {
+    const t = raw.trim().split(/\s+/);
+    if (t[0] === "TCP" || t[0] === "UDP" || t[0] === "SCTP") {
+      const [address, port] = hostPort(t[1] ?? "");
+      const pIdx = t.indexOf("persistent");
+      const flags: VirtualServer["flags"] = pIdx >= 0 ? ["FlagPersistent"] : [];
+      const vs: VirtualServer = {
+        address,
+        port,
+        protocol: t[0],
+        scheduler: t[2] ?? "wlc",
+        flags,
+        timeout: pIdx >= 0 ? Number(t[pIdx + 1] ?? 0) : 0,
+      };
+      current = vsKey(vs);
+      virtualServers.set(current, vs);
+      realServers.set(current, []);
+    } else if (t[0] === "->" && current && t[1] !== "RemoteAddress:Port") {
+      const [address, port] = hostPort(t[1] ?? "");
+      realServers.get(current)!.push({
+        address,
+        port,
+        weight: Number(t[3] ?? 1),
+        activeConn: Number(t[4] ?? 0),
+        inactiveConn: Number(t[5] ?? 0),
+      });
+    }
+  }
+  return { virtualServers, realServers };
+}

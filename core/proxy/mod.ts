@@ -28,7 +28,7 @@ export { normalizeRule as normalizeIptablesRule, parseIptablesSave } from "./ipt
 export { computeProbability } from "./iptables-service-rules.ts";
 export { ipvsFilterChains, ipvsNatChains } from "./ipvs-desired.ts";
 export type { IpvsDiffOptions, IpvsOp, RenderedIpvsOps } from "./ipvs-diff.ts";
-export { applyIpvsOps, diffIpvs, parseIpvsadmSave, renderIpvsOps } from "./ipvs-diff.ts";
+export { applyIpvsOps, diffIpvs, parseIpvsadmList, parseIpvsadmSave, renderIpvsOps } from "./ipvs-diff.ts";
 export type { IpvsProbe } from "./ipvs-helpers.ts";
 export { canUseIPVS, filterCIDRs, ipvsNodeIPs, isValidForSet, probeVirtualServer } from "./ipvs-helpers.ts";
 export type { IpvsFlag, IpvsState, RealServer, VirtualServer } from "./ipvs-state.ts";
