@@ -116,7 +116,6 @@ describe("ClusterNode", () => {
     await until(
       () => (server.get("pods", "db", "default")?.status as { phase?: string })?.phase === "Running",
       "status after restart",
-      3000,
     );
     expect(
       server.requests.filter((r) => r.method === "PATCH" && r.path.endsWith("/pods/db/status")),
