@@ -8,6 +8,7 @@ import { createAuthenticator, readTokenFile } from "./authn.ts";
 import { startHousekeeping } from "./housekeeping.ts";
 import { Kubelet } from "./kubelet.ts";
 import { createManifestSource } from "./manifest-source.ts";
+import { startMemoryTrim } from "./memory-trim.ts";
 import type { NodeConfig } from "./node-config.ts";
 import { detectNodeIp } from "./node-ip.ts";
 import { createHealthzApp, createNodeApp, createReadOnlyApp, type NodeServerDeps } from "./node-server.ts";
@@ -120,6 +121,7 @@ export async function startNodeDaemon(
   const k = kubelet;
   await k.start();
   const housekeeping = startHousekeeping({ config, cri, kubelet: k, log, metrics });
+  const trim = startMemoryTrim();
   const health = () => {
     const now = Date.now();
     if (now - k.lastRelistMs > plegThresholdMs) {
@@ -133,11 +135,29 @@ export async function startNodeDaemon(
       return { ok: false, reason: "syncloop failed: sync loop is not running" };
     return { ok: true };
   };
+  // Process metrics (the names of the Prometheus Go/Node clients), refreshed on scrape.
+  const rssGauge = metrics.gauge("process_resident_memory_bytes", "Resident memory size in bytes.");
+  const cpuGauge = metrics.gauge(
+    "process_cpu_seconds_total",
+    "Total user and system CPU time spent in seconds.",
+  );
+  const heapGauge = metrics.gauge(
+    "nodejs_heap_size_used_bytes",
+    "Process heap size used from Node.js in bytes.",
+  );
+  const refreshProcessMetrics = () => {
+    const mem = process.memoryUsage();
+    rssGauge.set(mem.rss);
+    heapGauge.set(mem.heapUsed);
+    const cpu = process.cpuUsage();
+    cpuGauge.set((cpu.user + cpu.system) / 1e6);
+  };
   const deps: NodeServerDeps = {
     pods: () => k.pods(),
     runtimePods: () => k.runtimePods(),
     health,
     metrics,
+    beforeMetrics: refreshProcessMetrics,
     statsSummary: (only) => buildStatsSummary({ cri, kubelet: k, config, nodeIp, only }),
     async containerLog(ns, podName, container, previous) {
       const pod = k.pods().find((p) => p.metadata.namespace === ns && p.metadata.name === podName);
@@ -210,6 +230,7 @@ export async function startNodeDaemon(
     servers,
     async stop() {
       housekeeping.stop();
+      trim.stop();
       events.stop();
       k.stop();
       await Promise.all(Object.values(servers).map((s) => s?.close()));

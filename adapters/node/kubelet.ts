@@ -166,16 +166,17 @@ export class Kubelet {
     this.prober.stopAll();
   }
 
-  /** Asks for a relist soon (runtime event arrived). */
+  /** Asks for a relist soon (runtime event arrived); events during a relist coalesce into one more relist. */
   requestRelist(): void {
+    if (this.#stopped) return;
     this.#relistWanted = true;
-    if (this.#relistTimer) {
-      clearTimeout(this.#relistTimer);
-      this.#relistTimer = setTimeout(() => this.#relistLoop(), 20);
-    }
+    if (this.#relistRunning) return;
+    clearTimeout(this.#relistTimer);
+    this.#relistTimer = setTimeout(() => this.#relistLoop(), 20);
   }
 
   #relistPeriodMs = 1000;
+  #relistRunning = false;
 
   /** Changes the relist period (slow while runtime events drive the PLEG, 1 s without them). */
   setRelistPeriod(ms: number): void {
@@ -186,13 +187,20 @@ export class Kubelet {
 
   #scheduleRelist(): void {
     if (this.#stopped) return;
-    this.#relistTimer = setTimeout(() => this.#relistLoop(), this.#relistPeriodMs);
+    clearTimeout(this.#relistTimer);
+    this.#relistTimer = setTimeout(() => this.#relistLoop(), this.#relistWanted ? 20 : this.#relistPeriodMs);
   }
 
   async #relistLoop(): Promise<void> {
+    if (this.#relistRunning) return;
+    this.#relistRunning = true;
     this.#relistWanted = false;
-    await this.#relist();
-    this.#scheduleRelist();
+    try {
+      await this.#relist();
+    } finally {
+      this.#relistRunning = false;
+      this.#scheduleRelist();
+    }
   }
 
   /** The PLEG: lists sandboxes and containers, compares with the last relist, wakes the workers of changed pods. */

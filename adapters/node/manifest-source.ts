@@ -27,7 +27,7 @@ export function parseManifestFile(
 ): { pods: Pod[]; errors: SourceError[] } {
   const pods: Pod[] = [];
   const errors: SourceError[] = [];
-  const docs = parseAllDocuments(text, { prettyErrors: false });
+  const docs = parseAllDocuments(text, { prettyErrors: true });
   docs.forEach((doc, i) => {
     const origin = docs.length > 1 ? `${file} (document ${i + 1})` : file;
     if (doc.errors.length > 0) {
@@ -39,7 +39,13 @@ export function parseManifestFile(
       });
       return;
     }
-    const obj = doc.toJS();
+    let obj: unknown;
+    try {
+      obj = doc.toJS();
+    } catch (e) {
+      errors.push({ origin, message: `invalid YAML: ${(e as Error).message.split("\n")[0]}` });
+      return;
+    }
     if (obj === null || obj === undefined) return;
     try {
       pods.push(applyStaticPodDefaults(validatePod(obj), nodeName, file));

@@ -15,6 +15,8 @@ export interface NodeServerDeps {
   /** ok, or why the node is not healthy (sync loop or PLEG stuck). */
   health(): { ok: boolean; reason?: string };
   metrics: MetricsRegistry;
+  /** Refreshes process gauges right before /metrics renders. */
+  beforeMetrics?: () => void;
   statsSummary(onlyCpuAndMemory: boolean): Promise<unknown>;
   /** The CRI log file of a container's current (or previous) instance, and whether it still runs. */
   containerLog(
@@ -51,8 +53,10 @@ function defaultRoutes(deps: NodeServerDeps, app: Hono<Env>): void {
   app.get("/stats/summary", async (c) =>
     c.json(await deps.statsSummary(c.req.query("only_cpu_and_memory") === "true")),
   );
-  const metrics = (c: { body: (b: string, s: 200, h: Record<string, string>) => Response }) =>
-    c.body(deps.metrics.render(), 200, { "content-type": metricsContentType });
+  const metrics = (c: { body: (b: string, s: 200, h: Record<string, string>) => Response }) => {
+    deps.beforeMetrics?.();
+    return c.body(deps.metrics.render(), 200, { "content-type": metricsContentType });
+  };
   app.get("/metrics", (c) => metrics(c));
   app.get("/metrics/probes", (c) => metrics(c));
 }

@@ -187,6 +187,62 @@ async function killPid(pid: number, graceMs: number): Promise<void> {
   }
 }
 
+const controllers = [
+  "pids",
+  "memory",
+  "cpu",
+  "cpuacct",
+  "cpuset",
+  "blkio",
+  "devices",
+  "freezer",
+  "systemd",
+  "unified",
+  "hugetlb",
+  "net_cls",
+  "perf_event",
+];
+
+/**
+ * Kills every process left in a cgroup tree (containers whose shim is gone) and removes its folders bottom-up.
+ * Only for a tree kite created itself (its --cgroup-root).
+ */
+export function removeCgroupTree(cgroupRoot: string): void {
+  if (!cgroupRoot || cgroupRoot === "/") return;
+  const pids = new Set<number>();
+  const walk = (dir: string) => {
+    let entries: import("node:fs").Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    try {
+      for (const p of readFileSync(join(dir, "cgroup.procs"), "utf8").split("\n")) if (p) pids.add(Number(p));
+    } catch {}
+    for (const e of entries) if (e.isDirectory()) walk(join(dir, e.name));
+  };
+  for (const c of controllers) walk(`/sys/fs/cgroup/${c}${cgroupRoot}`);
+  for (const pid of pids) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {}
+  }
+  for (const c of controllers) {
+    const base = `/sys/fs/cgroup/${c}${cgroupRoot}`;
+    if (!existsSync(base)) continue;
+    for (let i = 0; i < 20; i++) {
+      try {
+        execFileSync("find", [base, "-depth", "-type", "d", "-exec", "rmdir", "{}", ";"], {
+          stdio: "ignore",
+        });
+      } catch {}
+      if (!existsSync(base)) break;
+      execFileSync("sleep", ["0.1"]);
+    }
+  }
+}
+
 /** Unmounts whatever is still mounted below `dir` (rootfs and shm mounts of killed containers). */
 export function unmountUnder(dir: string): void {
   const mounts = readFileSync("/proc/self/mounts", "utf8")

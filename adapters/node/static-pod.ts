@@ -197,6 +197,12 @@ export function applyStaticPodDefaults(pod: Pod, nodeName: string, source: strin
     "kubernetes.io/config.seen": new Date().toISOString(),
   };
   out.spec.nodeName = nodeName;
+  // API defaulting (the kubelet decodes static pods with the scheme's defaults): requests default to limits.
+  for (const c of [...(out.spec.initContainers ?? []), ...out.spec.containers]) {
+    const limits = c.resources?.limits;
+    if (!limits) continue;
+    c.resources!.requests = { ...limits, ...(c.resources!.requests ?? {}) };
+  }
   out.spec.restartPolicy ??= "Always";
   out.spec.terminationGracePeriodSeconds ??= 30;
   out.spec.tolerations = [...(out.spec.tolerations ?? []), { operator: "Exists", effect: "NoExecute" }];

@@ -9,6 +9,7 @@ import { importLocalImages } from "./local-images.ts";
 import {
   missingPrerequisites,
   removeAllPods,
+  removeCgroupTree,
   shimPids,
   startPrivateContainerd,
   unmountUnder,
@@ -182,27 +183,7 @@ export async function down(dir: string, say: (line: string) => void): Promise<vo
     execFileSync("ip", ["netns", "del", state.netns], { stdio: "ignore" });
   } catch {}
   unmountUnder(dir);
-  for (const c of [
-    "cpu",
-    "cpuacct",
-    "cpuset",
-    "memory",
-    "pids",
-    "blkio",
-    "devices",
-    "freezer",
-    "systemd",
-    "unified",
-    "hugetlb",
-    "net_cls",
-    "perf_event",
-  ]) {
-    const base = `/sys/fs/cgroup/${c}${state.cgroupRoot}`;
-    if (!existsSync(base)) continue;
-    try {
-      execFileSync("find", [base, "-depth", "-type", "d", "-exec", "rmdir", "{}", ";"], { stdio: "ignore" });
-    } catch {}
-  }
+  removeCgroupTree(state.cgroupRoot);
   rmSync(dir, { recursive: true, force: true });
   say(`removed ${dir}`);
 }

@@ -9,6 +9,7 @@ import { importLocalImages } from "../../adapters/node/local-images.ts";
 import {
   missingPrerequisites,
   type PrivateContainerd,
+  removeCgroupTree,
   startPrivateContainerd,
 } from "../../adapters/node/private-containerd.ts";
 import type { Pod } from "../../core/api/mod.ts";
@@ -33,7 +34,8 @@ export interface NodeEnv {
   cgroupRoot: string;
   statusFile: string;
   daemon?: ChildProcess;
-  startDaemon(extra?: string[]): Promise<ChildProcess>;
+  /** Starts kite node; `bundle` runs a bundled kite-node.mjs (see build-node-bundle.ts) instead of tsx. */
+  startDaemon(extra?: string[], options?: { bundle?: string; nodeFlags?: string[] }): Promise<ChildProcess>;
   /** Stops the daemon with a signal (SIGKILL for kill -9) and waits for it to exit. */
   stopDaemon(signal?: NodeJS.Signals): Promise<void>;
   status(): StatusFile;
@@ -46,31 +48,6 @@ export interface NodeEnv {
 }
 
 let counter = 0;
-
-/** Removes the test's cgroup folders (bottom-up rmdir in every controller hierarchy). */
-export function removeCgroupTree(cgroupRoot: string): void {
-  for (const c of [
-    "cpu",
-    "cpuacct",
-    "cpuset",
-    "memory",
-    "pids",
-    "blkio",
-    "devices",
-    "freezer",
-    "systemd",
-    "unified",
-    "hugetlb",
-    "net_cls",
-    "perf_event",
-  ]) {
-    const base = `/sys/fs/cgroup/${c}${cgroupRoot}`;
-    if (!existsSync(base)) continue;
-    try {
-      execFileSync("find", [base, "-depth", "-type", "d", "-exec", "rmdir", "{}", ";"], { stdio: "ignore" });
-    } catch {}
-  }
-}
 
 export async function startNodeEnv(): Promise<NodeEnv> {
   const dir = mkdtempSync("/tmp/kn-");
@@ -93,16 +70,17 @@ export async function startNodeEnv(): Promise<NodeEnv> {
     ctd,
     cgroupRoot,
     statusFile,
-    async startDaemon(extra = []) {
+    async startDaemon(extra = [], options = {}) {
       const out = openSync(logFile, "a");
       const child = spawn(
         "nsenter",
         [
           `--net=/var/run/netns/${netns}`,
           process.execPath,
-          "--import",
-          "tsx",
-          join(repo, "adapters/cli/main.ts"),
+          ...(options.nodeFlags ?? []),
+          ...(options.bundle
+            ? [join(repo, "dist/kite.mjs")]
+            : ["--import", "tsx", join(repo, "adapters/cli/main.ts")]),
           "node",
           "--pod-manifest-path",
           manifests,
