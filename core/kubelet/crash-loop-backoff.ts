@@ -54,6 +54,13 @@ export class Backoff {
     return now - eventTime < e.backoffMs;
   }
 
+  /** Whether `eventTime` is within the back-off counted from the last `next` (IsInBackOffSinceUpdate). */
+  isInBackOffSinceUpdate(key: string, eventTime: number): boolean {
+    const e = this.#entries.get(key);
+    if (!e || this.#expired(eventTime, e.lastUpdate)) return false;
+    return eventTime - e.lastUpdate < e.backoffMs;
+  }
+
   /** When the back-off that started at `eventTime` ends (undefined when not backing off). */
   backOffUntil(key: string, eventTime: number, now: number): number | undefined {
     if (!this.isInBackOffSince(key, eventTime, now)) return undefined;

@@ -269,6 +269,11 @@ export class ImageGCManager {
     return result;
   }
 
+  /** First detection when the kubelet starts (Start runs detectImages at once, then every 5 min). */
+  async start(): Promise<void> {
+    await this.detectImages(this.#clock());
+  }
+
   /** The eviction manager's reclaim: every unused, unpinned image older than minAge (DeleteUnusedImages). */
   async deleteUnusedImages(): Promise<FreeSpaceResult> {
     const freeTime = this.#clock();

@@ -154,6 +154,16 @@ export {
   type RuntimeImage,
   validateImageGCPolicy,
 } from "./image-gc.ts";
+// Image pulls
+export {
+  defaultImagePullPolicy,
+  ensureImageExists,
+  type ImagePullDecision,
+  type ImagePullPolicy,
+  imageBackOffKey,
+  imagePullFailed,
+  shouldPullImage,
+} from "./image-pull.ts";
 export {
   besteffortOOMScoreAdj,
   getContainerOOMScoreAdjust,
@@ -224,6 +234,9 @@ export {
   type ProbeState,
   type ProbeType,
   type ProbeVerdict,
+  proberProbeDurationSeconds,
+  proberProbeTotal,
+  probeWithRetries,
 } from "./probe-result.ts";
 export { classifyExecResult } from "./probe-result-exec.ts";
 export { classifyGrpcResult } from "./probe-result-grpc.ts";

@@ -19,3 +19,23 @@ export type ProbeState = "Success" | "Failure" | "Unknown";
 export const maxProbeRetries = 3;
 /** Bytes of an HTTP body or exec output that are read; the rest is dropped (maxRespBodyLength). */
 export const maxProbeOutputBytes = 10 * 1024;
+
+/**
+ * Runs one probe attempt up to `maxProbeRetries` times while it ends in a prober error (Unknown), as
+ * prober.runProbeWithRetries; the last verdict is returned (report it: an Unknown is discarded).
+ */
+export async function probeWithRetries(
+  attempt: () => Promise<ProbeVerdict>,
+  retries = maxProbeRetries,
+): Promise<ProbeVerdict> {
+  let verdict: ProbeVerdict = { result: "Unknown", output: "", error: "probe not run" };
+  for (let i = 0; i < Math.max(1, retries); i++) {
+    verdict = await attempt();
+    if (verdict.result !== "Unknown") return verdict;
+  }
+  return verdict;
+}
+
+/** Upstream metric names for probes (/metrics/probes). */
+export const proberProbeTotal = "prober_probe_total";
+export const proberProbeDurationSeconds = "prober_probe_duration_seconds";
