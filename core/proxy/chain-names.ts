@@ -2,7 +2,7 @@
  * Chain and object names derived from service-port and endpoint names, exactly as
  * upstream derives them: base32 (RFC 4648, upper case) of SHA-256, truncated.
  */
-import { sha256, utf8 } from "./sha256.ts";
+import { sha256String } from "./sha256.ts";
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
@@ -28,7 +28,7 @@ const cache = new Map<string, string>();
 export function iptablesHash(input: string): string {
   let h = cache.get(input);
   if (h === undefined) {
-    h = base32Prefix(sha256(utf8(input)), 16);
+    h = base32Prefix(sha256String(input), 16);
     if (cache.size > 500_000) cache.clear();
     cache.set(input, h);
   }
@@ -70,7 +70,7 @@ export function nftNameBase(name: string): string {
 }
 
 function nftNameBaseUncached(name: string): string {
-  const hash = base32Prefix(sha256(utf8(name)), 8);
+  const hash = base32Prefix(sha256String(name), 8);
   const full = `${hash}-${name}`;
   return full.length > 240 ? `${full.slice(0, 237)}...` : full;
 }

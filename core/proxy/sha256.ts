@@ -22,8 +22,26 @@ export function sha256(data: Uint8Array): Uint8Array {
   const len = data.length;
   const total = (((len + 9 + 63) >> 6) << 6) >>> 0;
   if (scratch.length < total) scratch = new Uint8Array(total * 2);
+  scratch.set(data);
+  return digestScratch(len);
+}
+
+/** SHA-256 of a string's UTF-8 bytes; ASCII strings are written straight into the scratch buffer. */
+export function sha256String(s: string): Uint8Array {
+  const len = s.length;
+  const total = (((len + 9 + 63) >> 6) << 6) >>> 0;
+  if (scratch.length < total) scratch = new Uint8Array(total * 2);
+  for (let i = 0; i < len; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 127) return sha256(utf8(s));
+    scratch[i] = c;
+  }
+  return digestScratch(len);
+}
+
+function digestScratch(len: number): Uint8Array {
+  const total = (((len + 9 + 63) >> 6) << 6) >>> 0;
   const buf = scratch;
-  buf.set(data);
   buf.fill(0, len, total);
   buf[len] = 0x80;
   const bitLen = len * 8;
