@@ -31,8 +31,6 @@ try {
         "0",
         "--noAssert",
         "--converge",
-        "--exportRuntime",
-        "false",
       ],
       { stdio: "inherit" },
     );
