@@ -65,6 +65,8 @@ export interface ScheduleInput {
   candidates?: readonly NodeInfo[];
   /** Stop after Filter (the extender's filter verb needs no scores). */
   skipScore?: boolean;
+  /** Keep each plugin's raw scores apart from the normalized ones (for explanations). Default false. */
+  keepRaw?: boolean;
 }
 
 export function newCycleContext(pod: Pod, snapshot: Snapshot, gates: FeatureGates): CycleContext {
@@ -82,14 +84,14 @@ export function runScorePlugin(
   plugin: Plugin,
   ctx: CycleContext,
   nodes: readonly NodeInfo[],
-  options: { runPreScore?: boolean } = {},
+  options: { runPreScore?: boolean; keepRaw?: boolean } = {},
 ): { status: Status; raw: number[]; normalized: number[] } {
   if (options.runPreScore !== false && plugin.preScore) {
     const status = plugin.preScore(ctx, nodes);
     if (status.code !== "Success") return { status, raw: [], normalized: [] };
   }
   const raw = plugin.scoreAll ? plugin.scoreAll(ctx, nodes) : nodes.map((n) => plugin.score!(ctx, n));
-  const normalized = [...raw];
+  const normalized = plugin.normalizeScore && options.keepRaw !== false ? [...raw] : raw;
   plugin.normalizeScore?.(ctx, nodes, normalized);
   return { status: { code: "Success", reasons: [] }, raw, normalized };
 }
@@ -264,7 +266,7 @@ export function runCycle(input: ScheduleInput): CycleOutcome {
   const scored: CycleOutcome["scored"][number][] = [];
   const totals = new Float64Array(feasible.length);
   for (const { plugin, weight } of profile.scorePlugins) {
-    const r = runScorePlugin(plugin, ctx, feasible);
+    const r = runScorePlugin(plugin, ctx, feasible, { keepRaw: input.keepRaw === true });
     if (r.status.code !== "Success") {
       preScore.push({ plugin: plugin.name, code: r.status.code, reasons: [...r.status.reasons] });
       if (r.status.code === "Error") {
@@ -342,7 +344,7 @@ export function explainCycle(o: CycleOutcome): SchedulingResult {
 
 /** One scheduling cycle, explained. */
 export function schedulePod(input: ScheduleInput): SchedulingResult {
-  return explainCycle(runCycle(input));
+  return explainCycle(runCycle({ ...input, keepRaw: true }));
 }
 
 export interface SimulateInput {

@@ -1,14 +1,17 @@
 /** helper.DefaultNormalizeScore: scale scores to [0, maxPriority] by the max score, optionally reversed. */
 export function defaultNormalizeScore(maxPriority: number, reverse: boolean, scores: number[]): void {
+  const n = scores.length;
   let max = 0;
-  for (const s of scores) if (s > max) max = s;
+  for (let i = 0; i < n; i++) {
+    const s = scores[i]!;
+    if (s > max) max = s;
+  }
   if (max === 0) {
-    if (reverse) scores.fill(maxPriority);
+    if (reverse) for (let i = 0; i < n; i++) scores[i] = maxPriority;
     return;
   }
-  for (let i = 0; i < scores.length; i++) {
-    let s = Math.trunc((maxPriority * scores[i]!) / max);
-    if (reverse) s = maxPriority - s;
-    scores[i] = s;
+  for (let i = 0; i < n; i++) {
+    const s = Math.trunc((maxPriority * scores[i]!) / max);
+    scores[i] = reverse ? maxPriority - s : s;
   }
 }

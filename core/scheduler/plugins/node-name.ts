@@ -1,6 +1,6 @@
 /** NodeName: a pod with spec.nodeName fits only that node. */
 import type { PluginFactory } from "../plugin.ts";
-import { success, unresolvable } from "../status.ts";
+import { skip, success, unresolvable } from "../status.ts";
 import { resolveNoArgs } from "./no-args.ts";
 
 export const nodeNameName = "NodeName";
@@ -11,6 +11,10 @@ export const nodeName: PluginFactory<Record<string, never>> = {
   resolveArgs: resolveNoArgs,
   create: () => ({
     name: nodeNameName,
+    // Not an upstream PreFilter: it only spares the per-node call for the usual pod without spec.nodeName.
+    preFilter(ctx) {
+      return { status: ctx.pod.spec?.nodeName ? success : skip };
+    },
     filter(ctx, node) {
       const wanted = ctx.pod.spec?.nodeName;
       if (!wanted || wanted === node.name) return success;
