@@ -309,6 +309,7 @@ export class IptablesProxier implements Backend {
       if (cleanupAllowed) {
         const existing = input.existingNatChains ?? [...this.#knownNatChains];
         for (const c of existing) if (isServiceChainName(c) && !active.has(c)) deleteChain(c);
+        this.#pendingStale.clear();
         this.#lastCleanup = input.now;
       }
     } else {
@@ -335,8 +336,14 @@ export class IptablesProxier implements Backend {
           for (const c of existing) if (isServiceChainName(c) && !active.has(c)) deleteChain(c);
         } else {
           for (const c of staleCandidates) deleteChain(c);
-          for (const c of this.#pendingStale) if (!staleCandidates.has(c)) deleteChain(c);
-          this.#pendingStale.clear();
+          if (this.#pendingStale.size) {
+            // Chains left over from rate-limited cleanups, unless their service brought them back.
+            const active = new Set<string>();
+            for (const ports of renders.values())
+              for (const r of ports.values()) for (const c of r.natChains.keys()) active.add(c);
+            for (const c of this.#pendingStale) if (!staleCandidates.has(c) && !active.has(c)) deleteChain(c);
+            this.#pendingStale.clear();
+          }
         }
         this.#lastCleanup = input.now;
       } else {

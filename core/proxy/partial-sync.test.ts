@@ -157,6 +157,35 @@ describe("iptables partial sync (1000 services)", () => {
     expect(p.needsFullSync(3000)).toBeUndefined();
   });
 
+  it("large-cluster mode postpones stale-chain deletion, and never deletes chains that came back", () => {
+    for (const form of ["upstream", "minimal"] as const) {
+      const p = loaded(
+        { ...base, partialSyncForm: form, largeClusterEndpointsThreshold: 5, syncPeriodMs: 30_000 },
+        4,
+        2,
+      );
+      const kernel = newFakeIptables();
+      let r = p.sync({ now: 0 });
+      expect(kernel.restore(r.text)).toBe(true);
+      p.applied(r.id, true);
+      const svc1Chain = serviceChainName("ns1/svc1:http", "TCP");
+      p.handle({ kind: "Service", op: "delete", object: clusterIPService(1) });
+      r = p.sync({ now: 1000 });
+      expect(kernel.restore(r.text)).toBe(true);
+      p.applied(r.id, true);
+      if (form === "upstream") expect(r.text).not.toContain(`-X ${svc1Chain}`);
+      p.handle({ kind: "Service", op: "add", object: clusterIPService(1) });
+      r = p.sync({ now: 2000 });
+      expect(kernel.restore(r.text)).toBe(true);
+      p.applied(r.id, true);
+      r = p.sync({ now: 40_000 });
+      expect(r.text).not.toContain(`-X ${svc1Chain}`);
+      expect(kernel.restore(r.text)).toBe(true);
+      p.applied(r.id, true);
+      expect(kernel.tables.get("nat")!.get(svc1Chain)!.length).toBeGreaterThan(0);
+    }
+  });
+
   it("a full sync happens again after an hour, or when the canary vanished", () => {
     const p = loaded(base, 3, 1);
     const r = p.sync({ now: 0 });
