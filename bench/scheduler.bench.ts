@@ -189,15 +189,22 @@ export const benchmark: Benchmark = {
       // uses; `kite simulate` adds the per-node explanation on top). The two kernels are measured interleaved so
       // that machine load drifts affect both alike.
       const times: Record<"ts" | "wasm", number[]> = { ts: [], wasm: [] };
+      // CPU time of the process per pod: less sensitive than wall time to other processes on a shared machine.
+      const cpu: Record<"ts" | "wasm", number[]> = { ts: [], wasm: [] };
       const explained: number[] = [];
       for (let i = 0; i < iterations + 10; i++) {
         for (const choice of ["ts", "wasm"] as const) {
           setResourceScoreKernel(choice);
+          const c = process.cpuUsage();
           const t = performance.now();
           const r = runCycle({ pod: incoming[i % incoming.length]!, snapshot, profile });
           const dt = performance.now() - t;
+          const cu = process.cpuUsage(c);
           if (r.selected < 0) throw new Error("bench pod did not fit");
-          if (i >= 10) times[choice].push(dt);
+          if (i >= 10) {
+            times[choice].push(dt);
+            cpu[choice].push((cu.user + cu.system) / 1000);
+          }
         }
         setResourceScoreKernel(defaultKernel);
         const t = performance.now();
@@ -208,9 +215,12 @@ export const benchmark: Benchmark = {
         ts: summarize(times.ts),
         wasm: summarize(times.wasm),
         explainedDefaultKernel: summarize(explained),
+        cpuTs: summarize(cpu.ts),
+        cpuWasm: summarize(cpu.wasm),
       };
       log(`  core filter+score per pod, TS kernel: ${fmt(core.ts!)}`);
       log(`  core filter+score per pod, WASM kernel: ${fmt(core.wasm!)}`);
+      log(`  CPU time per pod, TS kernel: ${fmt(core.cpuTs!)} | WASM kernel: ${fmt(core.cpuWasm!)}`);
       log(`  same with the per-node explanation (kite simulate): ${fmt(core.explainedDefaultKernel!)}`);
 
       const cache = new MemoryClusterCache();
