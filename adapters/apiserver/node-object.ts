@@ -201,8 +201,20 @@ export function reconcilePressureTaints(current: readonly Taint[], health: NodeH
 
 /** The part of a status that counts as a change (heartbeat times excluded). */
 export function statusFingerprint(status: Node["status"]): string {
-  return JSON.stringify({
+  return canonicalJson({
     ...status,
     conditions: (status?.conditions ?? []).map((c) => ({ ...c, lastHeartbeatTime: undefined })),
   });
+}
+
+/** JSON with object keys sorted, so two equal values always print the same. */
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
+  if (v && typeof v === "object") {
+    const entries = Object.entries(v as Record<string, unknown>)
+      .filter(([, x]) => x !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(",")}}`;
+  }
+  return JSON.stringify(v) ?? "null";
 }

@@ -52,7 +52,16 @@ export class NodeStatusReporter {
   async sync(): Promise<boolean> {
     const now = this.options.now?.() ?? new Date();
     const health = this.options.health();
-    const status = nodeStatus(this.options.config, health, this.lastConditions, now);
+    // As the kubelet: start from the Node the API server holds, so changes made by others (the node
+    // lifecycle controller setting Ready=Unknown) are noticed and corrected at once.
+    const current = await this.options.client.get<Node>(this.path);
+    const serverConditions = current.status?.conditions ?? [];
+    const status = nodeStatus(
+      this.options.config,
+      health,
+      serverConditions.length ? serverConditions : this.lastConditions,
+      now,
+    );
     if (this.options.images) {
       // nodeStatusMaxImages: the 50 largest images.
       status.images = [...this.options.images()]
@@ -60,9 +69,14 @@ export class NodeStatusReporter {
         .slice(0, 50);
     }
     const fp = statusFingerprint(status);
+    const held = statusFingerprint(
+      Object.fromEntries(
+        Object.keys(status).map((k) => [k, (current.status as Record<string, unknown> | undefined)?.[k]]),
+      ) as Node["status"],
+    );
     const due = now.getTime() - this.lastReportAt >= (this.options.reportIntervalMs ?? 5 * 60_000);
     let posted = false;
-    if (fp !== this.lastFingerprint || due) {
+    if (fp !== held || fp !== this.lastFingerprint || due) {
       let lastErr: unknown;
       for (let attempt = 0; attempt < 5; attempt++) {
         try {

@@ -326,6 +326,62 @@ export class FakeApiServer {
     if (old) this.commit(def, key, "DELETED", clone(old), old);
   }
 
+  /**
+   * One pass of the node lifecycle controller's health check (upstream: every 5 s, grace 40 s): a node whose
+   * Lease was not renewed within `graceSeconds` gets Ready=Unknown (and the other conditions Unknown) and the
+   * `node.kubernetes.io/unreachable` NoSchedule + NoExecute taints; a node whose kubelet posts Ready=True again
+   * after that loses them. Returns the names of nodes marked unreachable in this pass.
+   */
+  checkNodeHealth(now: Date, graceSeconds = 40): string[] {
+    const marked: string[] = [];
+    const unreachable = "node.kubernetes.io/unreachable";
+    for (const node of this.list("nodes")) {
+      const name = node.metadata?.name ?? "";
+      const lease = this.get("leases", name, "kube-node-lease", "coordination.k8s.io");
+      const renew = Date.parse(String((lease?.spec as { renewTime?: string } | undefined)?.renewTime ?? ""));
+      const status = (node.status ?? {}) as {
+        conditions?: {
+          type: string;
+          status: string;
+          reason?: string;
+          message?: string;
+          lastTransitionTime?: string;
+        }[];
+      };
+      const spec = (node.spec ?? {}) as { taints?: { key: string; effect: string; timeAdded?: string }[] };
+      const taints = spec.taints ?? [];
+      const stale = !Number.isFinite(renew) || now.getTime() - renew > graceSeconds * 1000;
+      const ready = status.conditions?.find((c) => c.type === "Ready");
+      if (stale && ready?.status !== "Unknown") {
+        const stamp = now.toISOString().replace(/\.\d{3}Z$/, "Z");
+        node.status = {
+          ...status,
+          conditions: (status.conditions ?? []).map((c) => ({
+            ...c,
+            status: "Unknown",
+            reason: "NodeStatusUnknown",
+            message: "Kubelet stopped posting node status.",
+            lastTransitionTime: stamp,
+          })),
+        };
+        node.spec = {
+          ...spec,
+          taints: [
+            ...taints.filter((t) => t.key !== unreachable),
+            { key: unreachable, effect: "NoSchedule" },
+            { key: unreachable, effect: "NoExecute", timeAdded: stamp },
+          ],
+        };
+        this.seed("nodes", node);
+        marked.push(name);
+      } else if (!stale && ready?.status === "True" && taints.some((t) => t.key === unreachable)) {
+        node.spec = { ...spec, taints: taints.filter((t) => t.key !== unreachable) };
+        this.seed("nodes", node);
+      }
+    }
+    return marked;
+  }
+
   /** Approves a CSR (as `kubectl certificate approve`), then signs it if a signer is configured. */
   async approveCsr(name: string): Promise<void> {
     const csr = this.get("certificatesigningrequests", name, undefined, "certificates.k8s.io");

@@ -141,6 +141,67 @@ describe("kite node in a cluster", () => {
     expect(server.requests.filter((r) => r.method === "PUT" && r.path.includes("/leases/")).length).toBe(3);
   });
 
+  it("keeps the node Ready under the node lifecycle controller while the lease is renewed; Unknown 40 s after it stops", async () => {
+    const client = kubeClientFor(server);
+    const node = await registerWithApiServer({ client, config: nodeConfig });
+    const clock = new Clock();
+    const health: NodeHealth = {
+      ready: true,
+      memoryPressure: false,
+      diskPressure: false,
+      pidPressure: false,
+    };
+    const lease = new NodeLease({
+      client,
+      nodeName: "kite-n1",
+      nodeUid: node.metadata.uid ?? "",
+      now: clock.now,
+    });
+    const reporter = new NodeStatusReporter({
+      client,
+      config: nodeConfig,
+      health: () => health,
+      now: clock.now,
+    });
+    const ready = () =>
+      (server.get("nodes", "kite-n1") as unknown as Node).status?.conditions?.find((c) => c.type === "Ready")
+        ?.status;
+    // kite renews every 10 s; the controller checks every 5 s.
+    for (let t = 0; t < 60; t += 5) {
+      if (t % 10 === 0) {
+        await lease.renew();
+        await reporter.sync();
+      }
+      expect(server.checkNodeHealth(clock.now())).toEqual([]);
+      clock.advance(5000);
+    }
+    expect(ready()).toBe("True");
+    // kite stops: 40 s of grace, then Unknown and the unreachable taints.
+    const marks: string[][] = [];
+    for (let t = 0; t <= 45; t += 5) {
+      marks.push(server.checkNodeHealth(clock.now()));
+      clock.advance(5000);
+    }
+    expect(marks.flat()).toEqual(["kite-n1"]);
+    // Last renewal at 50 s; the checks run at 60, 65, ... s; the first one more than 40 s later is at 95 s.
+    expect(marks.findIndex((m) => m.length > 0)).toBe(7);
+    expect(ready()).toBe("Unknown");
+    const taints = (server.get("nodes", "kite-n1") as unknown as Node).spec?.taints?.map(
+      (t) => `${t.key}:${t.effect}`,
+    );
+    expect(taints).toContain("node.kubernetes.io/unreachable:NoExecute");
+    // kite comes back: it renews and posts Ready (a transition, so the patch goes out at once); the taints go.
+    await lease.renew();
+    await reporter.sync();
+    server.checkNodeHealth(clock.now());
+    expect(ready()).toBe("True");
+    expect(
+      (server.get("nodes", "kite-n1") as unknown as Node).spec?.taints?.some(
+        (t) => t.key === "node.kubernetes.io/unreachable",
+      ),
+    ).toBe(false);
+  });
+
   it("patches node status on change and every 5 minutes, and manages pressure taints", async () => {
     const client = kubeClientFor(server);
     await registerWithApiServer({ client, config: nodeConfig });
