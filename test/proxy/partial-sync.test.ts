@@ -160,15 +160,22 @@ for (const mode of modes) {
       );
     });
 
-    // The canary is an iptables mechanism (upstream's nftables proxier owns its whole table instead).
-    it.skipIf(mode !== "iptables")("a flushed table (vanished canary) triggers a full sync", async () => {
-      await topo.exec(topo.node, ["iptables", "-w", "-t", "nat", "-F"]);
-      // flushing nat keeps the (empty) canary chain; deleting it is what a full flush (-F; -X) does
-      expect(await proxy.server.checkCanary()).toBe(true);
-      await topo.exec(topo.node, ["iptables", "-w", "-t", "mangle", "-X", "KUBE-PROXY-CANARY"]);
+    it("a flushed table (iptables: vanished canary; nftables: deleted table) triggers a full sync", async () => {
+      if (mode === "iptables") {
+        await topo.exec(topo.node, ["iptables", "-w", "-t", "nat", "-F"]);
+        // flushing nat keeps the (empty) canary chain; deleting it is what a full flush (-F; -X) does
+        expect(await proxy.server.checkCanary()).toBe(true);
+        await topo.exec(topo.node, ["iptables", "-w", "-t", "mangle", "-X", "KUBE-PROXY-CANARY"]);
+      } else {
+        await topo.exec(topo.node, ["nft", "delete", "table", "ip", "kube-proxy"]);
+      }
       expect(await proxy.server.checkCanary()).toBe(false);
       await proxy.settle();
-      expect(proxy.server.history.at(-1)).toMatchObject({ ok: true, result: { full: true } });
+      expect(proxy.server.history.at(-1)).toMatchObject({
+        ok: true,
+        result: { full: true, fullReason: "canary" },
+      });
+      expect(await proxy.server.checkCanary()).toBe(true);
       expect(
         distinct(await topo.request({ proto: "tcp", host: clusterIP(42), port: 80, count: 20 })),
       ).toEqual(["pod-a", "pod-b"]);
