@@ -72,13 +72,21 @@ function buildConstraints(ctx: CycleContext, action: "DoNotSchedule" | "Schedule
   return out;
 }
 
-function nodeIncluded(ctx: CycleContext, c: Constraint, node: NodeInfo): boolean {
-  if (c.honorAffinity) {
+function requiredNodeAffinity(ctx: CycleContext): (node: NodeInfo) => boolean {
+  let f = ctx.state.get("PodTopologySpread/nodeAffinity") as ((node: NodeInfo) => boolean) | undefined;
+  if (!f) {
     const spec = ctx.pod.spec;
-    if (spec?.nodeSelector && !selectorFromSet(spec.nodeSelector).matches(node.labels)) return false;
+    const sel = spec?.nodeSelector ? selectorFromSet(spec.nodeSelector) : undefined;
     const req = spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
-    if (req && !compileNodeSelector(req).matches(node.node)) return false;
+    const aff = req ? compileNodeSelector(req) : undefined;
+    f = (node) => (!sel || sel.matches(node.labels)) && (!aff || aff.matches(node.node));
+    ctx.state.set("PodTopologySpread/nodeAffinity", f);
   }
+  return f;
+}
+
+function nodeIncluded(ctx: CycleContext, c: Constraint, node: NodeInfo): boolean {
+  if (c.honorAffinity && !requiredNodeAffinity(ctx)(node)) return false;
   if (c.honorTaints) {
     const tolerations = ctx.pod.spec?.tolerations ?? [];
     for (const t of node.taints) {
