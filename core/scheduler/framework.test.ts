@@ -554,3 +554,49 @@ describe("IncrementalSnapshotBuilder", () => {
     expect(s3.byName.get("b")!.requested).toEqual(fresh.byName.get("b")!.requested);
   });
 });
+
+describe("PodTopologySpread details", () => {
+  const nodes = [
+    node("a", { labels: { zone: "z1" } }),
+    node("b", { labels: { zone: "z2" } }),
+    node("c", { labels: { zone: "z3", pool: "batch" } }),
+  ];
+  const existing = [
+    pod("w1", { nodeName: "a" }, { app: "w" }),
+    pod("w2", { nodeName: "b" }, { app: "w" }),
+    pod("w3", { nodeName: "c" }, { app: "w" }),
+    pod("w4", { nodeName: "c" }, { app: "w" }),
+  ];
+  const constraint = (extra: Record<string, unknown> = {}) => ({
+    maxSkew: 1,
+    topologyKey: "zone",
+    whenUnsatisfiable: "DoNotSchedule" as const,
+    labelSelector: { matchLabels: { app: "w" } },
+    ...extra,
+  });
+  const run = (spec: Partial<Pod["spec"]>) =>
+    Object.fromEntries(
+      simulate({ pod: pod("new", spec, { app: "w" }), nodes, pods: existing }).nodes.map((n) => [
+        n.node,
+        n.filter.code,
+      ]),
+    );
+
+  it("counts only nodes matching the pod's node affinity (nodeAffinityPolicy Honor)", () => {
+    // Only z1 is counted (the nodeSelector excludes b and c): min 1, skew on a = 1 + 1 - 1 = 1.
+    const r = run({ nodeSelector: { zone: "z1" }, topologySpreadConstraints: [constraint()] });
+    expect(r.a).toBe("Success");
+    // With Ignore, z3's two pods still leave min = 1; adding to z1 gives skew 1.
+    const ignore = run({ topologySpreadConstraints: [constraint({ nodeAffinityPolicy: "Ignore" })] });
+    expect([ignore.a, ignore.b, ignore.c]).toEqual(["Success", "Success", "Unschedulable"]);
+  });
+
+  it("treats the global minimum as 0 while fewer than minDomains domains exist", () => {
+    const r = run({
+      nodeSelector: { zone: "z1" },
+      topologySpreadConstraints: [constraint({ minDomains: 3 })],
+    });
+    // Only z1 is eligible (1 domain < 3): min 0, skew on a = 1 + 1 - 0 = 2 > 1.
+    expect(r.a).toBe("Unschedulable");
+  });
+});
