@@ -149,6 +149,14 @@ export class EndpointsChangeTracker {
     return this.#map;
   }
 
+  /** Distinct local, ready endpoint IPs of one service (health-check node port answer). */
+  localReadyOf(serviceKey: string): number {
+    const ips = new Set<string>();
+    for (const eps of this.#map.get(serviceKey)?.values() ?? [])
+      for (const e of eps) if (e.isLocal && e.ready) ips.add(e.ip);
+    return ips.size;
+  }
+
   /** Local ready endpoint IPs per service (health-check node port answers). */
   localReadyEndpoints(): Map<string, number> {
     const out = new Map<string, number>();

@@ -147,6 +147,7 @@ export class IptablesProxier implements Backend {
       for (const eps of ports.values()) totalEndpoints += eps.length;
     const large = totalEndpoints > cfg.largeClusterEndpointsThreshold;
     const rerenderAll = input.full || large !== this.#largeClusterMode;
+    const oldOfChanged = new Map<string, Map<string, PortRules> | undefined>();
     this.#largeClusterMode = large;
     const changed = input.changedServices;
     const previous = this.#renders;
@@ -158,6 +159,7 @@ export class IptablesProxier implements Backend {
     } else {
       renders = previous;
       for (const key of changed) {
+        oldOfChanged.set(key, renders.get(key));
         if (this.#services.portsOf(key).length) renders.set(key, this.#renderService(key));
         else renders.delete(key);
       }
@@ -165,77 +167,21 @@ export class IptablesProxier implements Backend {
     this.#renders = renders;
     const form = input.full ? "full" : cfg.partialSyncForm;
 
-    // Shared chains, assembled from every port's share.
-    const shared = {
-      filter: new Map<string, string[]>(filterStaticChains.map((c) => [c, []])),
-      nat: new Map<string, string[]>(natStaticChains.map((c) => [c, []])),
-    };
-    const isV4 = cfg.family === "IPv4";
-    if (isV4 && cfg.localhostNodePorts && cfg.nodePortAddresses.containsIPv4Loopback)
-      shared.filter.set("KUBE-FIREWALL", []);
-    let noLocalInternal = 0;
-    let noLocalExternal = 0;
-    let natPerServiceRules = 0;
-    const fS = shared.filter.get("KUBE-SERVICES")!;
-    const fE = shared.filter.get("KUBE-EXTERNAL-SERVICES")!;
-    const fN = shared.filter.get("KUBE-NODEPORTS")!;
-    const fF = shared.filter.get("KUBE-PROXY-FIREWALL")!;
-    const nS = shared.nat.get("KUBE-SERVICES")!;
-    const nN = shared.nat.get("KUBE-NODEPORTS")!;
-    for (const ports of renders.values()) {
-      for (const r of ports.values()) {
-        for (const l of r.filterServices) fS.push(l);
-        for (const l of r.filterExternalServices) fE.push(l);
-        for (const l of r.filterNodePorts) fN.push(l);
-        for (const l of r.filterFirewall) fF.push(l);
-        for (const l of r.natServices) nS.push(l);
-        for (const l of r.natNodePorts) nN.push(l);
-        for (const rules of r.natChains.values()) natPerServiceRules += rules.length;
-        noLocalInternal += r.noLocalInternal;
-        noLocalExternal += r.noLocalExternal;
+    // Shared chains, assembled from every port's share — or, when no changed service touched them,
+    // reused as they were (keeps a one-endpoint change O(changed services)).
+    let assembled = this.#sharedCache;
+    if (assembled && !rerenderAll && sharedUnchanged(oldOfChanged, renders)) {
+      for (const [key, old] of oldOfChanged) {
+        const cur = renders.get(key);
+        assembled.natPerServiceRules += countPerService(cur) - countPerService(old);
+        assembled.noLocalInternal += sumOf(cur, "noLocalInternal") - sumOf(old, "noLocalInternal");
+        assembled.noLocalExternal += sumOf(cur, "noLocalExternal") - sumOf(old, "noLocalExternal");
       }
-    }
-    // Final KUBE-SERVICES rule: the tail call to KUBE-NODEPORTS.
-    const npComment = `-m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain"`;
-    if (cfg.nodePortAddresses.matchAll) {
-      let dest = "-m addrtype --dst-type LOCAL";
-      if (!isV4) dest += " ! -d ::1/128";
-      else if (!cfg.localhostNodePorts) dest += " ! -d 127.0.0.0/8";
-      nS.push(`-A KUBE-SERVICES ${npComment} ${dest} -j KUBE-NODEPORTS`);
     } else {
-      for (const ip of nodePortIPs(cfg.nodePortAddresses, cfg.networkInterfaces)) {
-        const loop = isV4 ? ip.startsWith("127.") : ip === "::1";
-        if (loop && (!isV4 || !cfg.localhostNodePorts)) continue;
-        nS.push(`-A KUBE-SERVICES ${npComment} -d ${ip} -j KUBE-NODEPORTS`);
-      }
+      assembled = this.#assembleShared(renders);
     }
-    const fwd = shared.filter.get("KUBE-FORWARD")!;
-    if (!cfg.conntrackTCPLiberal) {
-      const acct = cfg.nfacct.has("ct_state_invalid_dropped_pkts")
-        ? " -m nfacct --nfacct-name ct_state_invalid_dropped_pkts"
-        : "";
-      fwd.push(`-A KUBE-FORWARD -m conntrack --ctstate INVALID${acct} -j DROP`);
-    }
-    const mark = cfg.masqueradeMark;
-    fwd.push(
-      `-A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark ${mark}/${mark} -j ACCEPT`,
-    );
-    fwd.push(
-      `-A KUBE-FORWARD -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
-    );
-    shared.filter
-      .get("KUBE-FIREWALL")
-      ?.push(
-        `-A KUBE-FIREWALL -m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP`,
-      );
-    shared.nat
-      .get("KUBE-POSTROUTING")!
-      .push(
-        `-A KUBE-POSTROUTING -m mark ! --mark ${mark}/${mark} -j RETURN`,
-        `-A KUBE-POSTROUTING -j MARK --xor-mark ${mark}`,
-        `-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE${cfg.randomFully ? " --random-fully" : ""}`,
-      );
-    shared.nat.get("KUBE-MARK-MASQ")!.push(`-A KUBE-MARK-MASQ -j MARK --or-mark ${mark}`);
+    this.#sharedCache = assembled;
+    const { shared, natPerServiceRules, noLocalInternal, noLocalExternal } = assembled;
 
     // Which per-service chains to write, and which are stale.
     const filterLines: string[] = [];
@@ -396,8 +342,132 @@ export class IptablesProxier implements Backend {
     };
   }
 
+  #sharedCache: SharedAssembly | undefined;
+
+  #assembleShared(renders: Map<string, Map<string, PortRules>>): SharedAssembly {
+    const cfg = this.#cfg;
+    const shared = {
+      filter: new Map<string, string[]>(filterStaticChains.map((c) => [c, []])),
+      nat: new Map<string, string[]>(natStaticChains.map((c) => [c, []])),
+    };
+    const isV4 = cfg.family === "IPv4";
+    if (isV4 && cfg.localhostNodePorts && cfg.nodePortAddresses.containsIPv4Loopback)
+      shared.filter.set("KUBE-FIREWALL", []);
+    let noLocalInternal = 0;
+    let noLocalExternal = 0;
+    let natPerServiceRules = 0;
+    const fS = shared.filter.get("KUBE-SERVICES")!;
+    const fE = shared.filter.get("KUBE-EXTERNAL-SERVICES")!;
+    const fN = shared.filter.get("KUBE-NODEPORTS")!;
+    const fF = shared.filter.get("KUBE-PROXY-FIREWALL")!;
+    const nS = shared.nat.get("KUBE-SERVICES")!;
+    const nN = shared.nat.get("KUBE-NODEPORTS")!;
+    for (const ports of renders.values()) {
+      for (const r of ports.values()) {
+        for (const l of r.filterServices) fS.push(l);
+        for (const l of r.filterExternalServices) fE.push(l);
+        for (const l of r.filterNodePorts) fN.push(l);
+        for (const l of r.filterFirewall) fF.push(l);
+        for (const l of r.natServices) nS.push(l);
+        for (const l of r.natNodePorts) nN.push(l);
+        for (const rules of r.natChains.values()) natPerServiceRules += rules.length;
+        noLocalInternal += r.noLocalInternal;
+        noLocalExternal += r.noLocalExternal;
+      }
+    }
+    // Final KUBE-SERVICES rule: the tail call to KUBE-NODEPORTS.
+    const npComment = `-m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain"`;
+    if (cfg.nodePortAddresses.matchAll) {
+      let dest = "-m addrtype --dst-type LOCAL";
+      if (!isV4) dest += " ! -d ::1/128";
+      else if (!cfg.localhostNodePorts) dest += " ! -d 127.0.0.0/8";
+      nS.push(`-A KUBE-SERVICES ${npComment} ${dest} -j KUBE-NODEPORTS`);
+    } else {
+      for (const ip of nodePortIPs(cfg.nodePortAddresses, cfg.networkInterfaces)) {
+        const loop = isV4 ? ip.startsWith("127.") : ip === "::1";
+        if (loop && (!isV4 || !cfg.localhostNodePorts)) continue;
+        nS.push(`-A KUBE-SERVICES ${npComment} -d ${ip} -j KUBE-NODEPORTS`);
+      }
+    }
+    const fwd = shared.filter.get("KUBE-FORWARD")!;
+    if (!cfg.conntrackTCPLiberal) {
+      const acct = cfg.nfacct.has("ct_state_invalid_dropped_pkts")
+        ? " -m nfacct --nfacct-name ct_state_invalid_dropped_pkts"
+        : "";
+      fwd.push(`-A KUBE-FORWARD -m conntrack --ctstate INVALID${acct} -j DROP`);
+    }
+    const mark = cfg.masqueradeMark;
+    fwd.push(
+      `-A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark ${mark}/${mark} -j ACCEPT`,
+    );
+    fwd.push(
+      `-A KUBE-FORWARD -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
+    );
+    shared.filter
+      .get("KUBE-FIREWALL")
+      ?.push(
+        `-A KUBE-FIREWALL -m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP`,
+      );
+    shared.nat
+      .get("KUBE-POSTROUTING")!
+      .push(
+        `-A KUBE-POSTROUTING -m mark ! --mark ${mark}/${mark} -j RETURN`,
+        `-A KUBE-POSTROUTING -j MARK --xor-mark ${mark}`,
+        `-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE${cfg.randomFully ? " --random-fully" : ""}`,
+      );
+    shared.nat.get("KUBE-MARK-MASQ")!.push(`-A KUBE-MARK-MASQ -j MARK --or-mark ${mark}`);
+
+    return { shared, natPerServiceRules, noLocalInternal, noLocalExternal };
+  }
+
   #oldChainsOf = new Map<string, Map<string, string[]>>();
   #pendingStale = new Set<string>();
+}
+
+interface SharedAssembly {
+  shared: { filter: Map<string, string[]>; nat: Map<string, string[]> };
+  natPerServiceRules: number;
+  noLocalInternal: number;
+  noLocalExternal: number;
+}
+
+const sharedKeys = [
+  "filterServices",
+  "filterExternalServices",
+  "filterNodePorts",
+  "filterFirewall",
+  "natServices",
+  "natNodePorts",
+] as const;
+
+/** True when no changed service's share of the shared chains changed. */
+function sharedUnchanged(
+  oldOfChanged: Map<string, Map<string, PortRules> | undefined>,
+  renders: Map<string, Map<string, PortRules>>,
+): boolean {
+  for (const [key, old] of oldOfChanged) {
+    const cur = renders.get(key);
+    if ((old?.size ?? 0) !== (cur?.size ?? 0)) return false;
+    if (!old || !cur) continue;
+    for (const [pk, o] of old) {
+      const c = cur.get(pk);
+      if (!c) return false;
+      for (const k of sharedKeys) if (!sameLines(o[k], c[k])) return false;
+    }
+  }
+  return true;
+}
+
+function countPerService(ports: Map<string, PortRules> | undefined): number {
+  let n = 0;
+  for (const r of ports?.values() ?? []) for (const rules of r.natChains.values()) n += rules.length;
+  return n;
+}
+
+function sumOf(ports: Map<string, PortRules> | undefined, k: "noLocalInternal" | "noLocalExternal"): number {
+  let n = 0;
+  for (const r of ports?.values() ?? []) n += r[k];
+  return n;
 }
 
 /** Lines joined, each followed by a newline. */
@@ -406,6 +476,7 @@ function joinLines(lines: readonly string[]): string {
 }
 
 function sameLines(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;

@@ -77,11 +77,11 @@ export function commonResult(
       }
     }
   }
-  const localReady = endpoints.localReadyEndpoints();
   const healthCheckNodePorts: SyncResult["healthCheckNodePorts"] = [];
   for (const [key, ports] of services.services()) {
     const hc = ports.find((p) => p.healthCheckNodePort)?.healthCheckNodePort;
-    if (hc) healthCheckNodePorts.push({ service: key, port: hc, localEndpoints: localReady.get(key) ?? 0 });
+    if (hc)
+      healthCheckNodePorts.push({ service: key, port: hc, localEndpoints: endpoints.localReadyOf(key) });
   }
   return {
     mode,
