@@ -2,6 +2,7 @@
 import { hostname as osHostname } from "node:os";
 import { KiteError } from "../../core/errors/mod.ts";
 import { planRules, renderRules, type SyncResult } from "../../core/proxy/mod.ts";
+import { proxyObjectSource } from "../apiserver/cluster-wiring.ts";
 import { createLogger } from "../log/logger.ts";
 import { createRunner } from "./exec.ts";
 import { readInterfaces } from "./host-info.ts";
@@ -132,15 +133,20 @@ export async function runProxyCli(
       },
     );
   }
-  if (!options.objectsDir) {
-    throw new KiteError(
-      "invalid_argument",
-      "no object source: give --objects-dir DIR (the API-server source is not available in this build)",
-      { field: "--objects-dir" },
-    );
+  const inCluster = process.env.KUBERNETES_SERVICE_HOST !== undefined;
+  if (!options.objectsDir && !options.kubeconfig && !inCluster) {
+    throw new KiteError("invalid_argument", "no object source: give --kubeconfig FILE or --objects-dir DIR", {
+      field: "--kubeconfig",
+    });
   }
   const logger = createLogger({ format: options.logFormat });
-  const source = createFolderSource({ dir: options.objectsDir, rescanIntervalMs: options.rescanIntervalMs });
+  const source = options.objectsDir
+    ? createFolderSource({ dir: options.objectsDir, rescanIntervalMs: options.rescanIntervalMs })
+    : proxyObjectSource({
+        ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
+        nodeName: options.hostname,
+        log: logger,
+      });
   const server = await startProxyServer({ options, source, logger });
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

@@ -5,6 +5,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseGoDuration } from "./go-duration.ts";
 import { goTimeString } from "./health-server.ts";
+import { runProxyCli } from "./proxy-cli.ts";
 import { parseProxyOptions } from "./proxy-options.ts";
 
 describe("proxy options", () => {
@@ -35,6 +36,7 @@ describe("proxy options", () => {
           "mode: nftables",
           "clusterCIDR: 10.244.0.0/16",
           "hostnameOverride: from-file",
+          "clientConnection: { kubeconfig: /etc/kubernetes/proxy.conf }",
           "nodePortAddresses: [192.168.0.0/16]",
           "nftables: { masqueradeAll: true, minSyncPeriod: 2s, syncPeriod: 1m0s }",
         ].join("\n"),
@@ -51,9 +53,27 @@ describe("proxy options", () => {
         masqueradeAll: true,
         minSyncPeriodMs: 500,
         syncPeriodMs: 60_000,
+        kubeconfig: "/etc/kubernetes/proxy.conf",
       });
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("takes the API server's kubeconfig from --kubeconfig over the config file", () => {
+    expect(parseProxyOptions(["--kubeconfig", "/root/kc"], "h").options.kubeconfig).toBe("/root/kc");
+    expect(parseProxyOptions([], "h").options.kubeconfig).toBeUndefined();
+  });
+
+  it("refuses to start with no object source, naming --kubeconfig", async () => {
+    const saved = process.env.KUBERNETES_SERVICE_HOST;
+    delete process.env.KUBERNETES_SERVICE_HOST;
+    try {
+      await expect(runProxyCli(["--healthz-bind-address", "", "--metrics-bind-address", ""])).rejects.toThrow(
+        /--kubeconfig: no object source/,
+      );
+    } finally {
+      if (saved !== undefined) process.env.KUBERNETES_SERVICE_HOST = saved;
     }
   });
 

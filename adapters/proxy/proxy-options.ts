@@ -26,6 +26,8 @@ export interface ProxyOptions {
   healthz: { host: string; port: number } | null;
   metrics: { host: string; port: number } | null;
   objectsDir: string | undefined;
+  /** The API server's kubeconfig (upstream --kubeconfig / clientConnection.kubeconfig). */
+  kubeconfig: string | undefined;
   netns: string | undefined;
   logFormat: "text" | "json";
   /** Which iptables binaries (kite): the system default, iptables-nft or iptables-legacy. */
@@ -56,6 +58,7 @@ export const proxyFlagSpec = {
   "healthz-bind-address": { type: "string" },
   "metrics-bind-address": { type: "string" },
   "objects-dir": { type: "string" },
+  kubeconfig: { type: "string" },
   "objects-rescan-period": { type: "string" },
   netns: { type: "string" },
   "iptables-backend": { type: "string" },
@@ -252,6 +255,8 @@ export function parseProxyOptions(
     healthz: hostPort(healthzRaw, "--healthz-bind-address"),
     metrics: hostPort(metricsRaw, "--metrics-bind-address"),
     objectsDir: f["objects-dir"],
+    kubeconfig:
+      f.kubeconfig ?? fileStr(file, ["clientConnection", "kubeconfig"], "clientConnection.kubeconfig"),
     netns: f.netns,
     logFormat: fmt,
     iptablesBackend: iptablesBackend(f["iptables-backend"]),
