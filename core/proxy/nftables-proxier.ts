@@ -101,6 +101,7 @@ export class NftablesProxier implements Backend {
   /** Chains flushed because unused, with the time they were flushed. */
   #stale = new Map<string, number>();
   #pending = new Map<number, Pending>();
+  #noLocal = { internal: 0, external: 0 };
 
   constructor(cfg: ResolvedConfig, services: ServiceChangeTracker, endpoints: EndpointsChangeTracker) {
     this.#cfg = cfg;
@@ -239,12 +240,16 @@ export class NftablesProxier implements Backend {
 
     // 2. Render.
     const previous = this.#renders;
-    const renders = full ? new Map<string, Map<string, NftPortObjects>>() : new Map(previous);
+    // Partial syncs update the render map in place and remember the changed services' old objects.
+    const renders = full ? new Map<string, Map<string, NftPortObjects>>() : previous;
     const changed = full ? new Set(this.#services.services().keys()) : input.changedServices;
+    const oldOfChanged = new Map<string, Map<string, NftPortObjects> | undefined>();
     for (const key of full ? [...this.#services.services().keys()].sort() : changed) {
+      if (!full) oldOfChanged.set(key, previous.get(key));
       if (this.#services.portsOf(key).length) renders.set(key, this.#renderService(key));
       else renders.delete(key);
     }
+    const prevOf = (key: string) => (full ? previous.get(key) : oldOfChanged.get(key));
 
     const tx: string[] = [];
     let elementsAdded = 0;
@@ -297,7 +302,7 @@ export class NftablesProxier implements Backend {
     } else {
       const oldWant = new Map<string, Map<string, string>>();
       for (const key of changed)
-        for (const r of previous.get(key)?.values() ?? [])
+        for (const r of prevOf(key)?.values() ?? [])
           for (const e of r.elements) {
             let s = oldWant.get(e.set);
             if (!s) {
@@ -354,7 +359,7 @@ export class NftablesProxier implements Backend {
       for (const c of kernel.chains.keys()) if (isNftServiceChain(c) && !deletedNow.has(c)) candidates.add(c);
     } else {
       for (const key of changed)
-        for (const r of previous.get(key)?.values() ?? []) for (const c of r.chains.keys()) candidates.add(c);
+        for (const r of prevOf(key)?.values() ?? []) for (const c of r.chains.keys()) candidates.add(c);
     }
     for (const c of candidates) {
       if (active.has(c)) {
@@ -368,7 +373,7 @@ export class NftablesProxier implements Backend {
     }
     const affinityCandidates = full
       ? [...kernel.sets.keys()].filter((s) => s.startsWith("affinity-"))
-      : this.#affinityOfChanged(previous, changed);
+      : this.#affinityOfChanged(prevOf, changed);
     for (const s of affinityCandidates)
       if (kernel.sets.has(s) && !activeAffinity.has(s)) {
         tx.push(`delete set ${p} ${s}`);
@@ -376,13 +381,23 @@ export class NftablesProxier implements Backend {
       }
     for (const c of stale.keys()) if (active.has(c)) stale.delete(c);
 
-    let noLocalInternal = 0;
-    let noLocalExternal = 0;
-    for (const ports of renders.values())
-      for (const r of ports.values()) {
-        noLocalInternal += r.noLocalInternal;
-        noLocalExternal += r.noLocalExternal;
-      }
+    const sum = (
+      ports: Map<string, NftPortObjects> | undefined,
+      k: "noLocalInternal" | "noLocalExternal",
+    ) => {
+      let n = 0;
+      for (const r of ports?.values() ?? []) n += r[k];
+      return n;
+    };
+    let noLocalInternal = full ? 0 : this.#noLocal.internal;
+    let noLocalExternal = full ? 0 : this.#noLocal.external;
+    for (const key of changed) {
+      noLocalInternal +=
+        sum(renders.get(key), "noLocalInternal") - (full ? 0 : sum(prevOf(key), "noLocalInternal"));
+      noLocalExternal +=
+        sum(renders.get(key), "noLocalExternal") - (full ? 0 : sum(prevOf(key), "noLocalExternal"));
+    }
+    this.#noLocal = { internal: noLocalInternal, external: noLocalExternal };
     const text = tx.length ? `${tx.join("\n")}\n` : "";
     const cleanupText = cleanup.length ? `${cleanup.join("\n")}\n` : "";
     this.#pending.clear();
@@ -402,10 +417,13 @@ export class NftablesProxier implements Backend {
     return result;
   }
 
-  #affinityOfChanged(previous: Map<string, Map<string, NftPortObjects>>, changed: Set<string>): Set<string> {
+  #affinityOfChanged(
+    prevOf: (key: string) => Map<string, NftPortObjects> | undefined,
+    changed: Set<string>,
+  ): Set<string> {
     const out = new Set<string>();
     for (const key of changed)
-      for (const r of previous.get(key)?.values() ?? []) for (const s of r.affinitySets.keys()) out.add(s);
+      for (const r of prevOf(key)?.values() ?? []) for (const s of r.affinitySets.keys()) out.add(s);
     return out;
   }
 
