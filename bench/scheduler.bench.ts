@@ -277,6 +277,21 @@ export const benchmark: Benchmark = {
             { iterations, warmup: 5, unit: "ms" },
           );
           log(`  extender round trip filter+prioritize, ${label}: ${fmt(roundTrip[label]!)}`);
+          // The same two requests through the Hono app without a socket: the extender's own share.
+          let j = 0;
+          const inApp = async (path: string, payload: unknown) =>
+            (await app.request(path, { method: "POST", body: JSON.stringify(payload) })).json();
+          roundTrip[`${label}, in-process`] = await measure(
+            async () => {
+              const pod = incoming[j++ % incoming.length];
+              const fr = (await inApp(`${prefix}/filter`, { Pod: pod, Nodes: null, NodeNames: names })) as {
+                NodeNames: string[];
+              };
+              await inApp(`${prefix}/prioritize`, { Pod: pod, Nodes: null, NodeNames: fr.NodeNames });
+            },
+            { iterations, warmup: 5, unit: "ms" },
+          );
+          log(`  same, in-process (no socket): ${fmt(roundTrip[`${label}, in-process`]!)}`);
         }
       } finally {
         agent.destroy();
