@@ -72,7 +72,12 @@ export function resolveConfig(c: ProxierConfig): ResolvedConfig {
   }
   const bit = c.masqueradeBit ?? 14;
   if (!Number.isInteger(bit) || bit < 0 || bit > 31) throw invalidArgument("masqueradeBit", "must be 0..31");
-  let npaRaw = c.nodePortAddresses ?? null;
+  // nftables mode accepts NodePorts on the node's primary IPs unless told otherwise (upstream default).
+  let npaRaw: string[] | null = c.nodePortAddresses?.length
+    ? c.nodePortAddresses
+    : c.mode === "nftables" && nodeIPs.length
+      ? ["primary"]
+      : null;
   if (npaRaw?.length === 1 && npaRaw[0] === "primary")
     npaRaw = nodeIPs.map((ip) => (family === "IPv4" ? `${ip}/32` : `${ip}/128`));
   (npaRaw ?? []).forEach((s, i) => {

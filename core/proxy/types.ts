@@ -38,8 +38,8 @@ export interface ProxierConfig {
   /** `--iptables-masquerade-bit` (default 14 → mark 0x4000). */
   masqueradeBit?: number;
   /**
-   * `--nodeport-addresses`: CIDRs, or the literal `"primary"` (nftables default), or null/[] = all local
-   * addresses (iptables/ipvs default).
+   * `--nodeport-addresses`: CIDRs, or `["primary"]` = the node IPs, or null/[] = all local addresses.
+   * Unset: all local addresses in iptables/ipvs mode, the primary node IPs in nftables mode (as upstream).
    */
   nodePortAddresses?: string[] | null;
   /** Local interface addresses (CIDR form, e.g. `192.168.0.2/24`), per interface, used to resolve nodePortAddresses. */
