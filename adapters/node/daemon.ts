@@ -117,6 +117,7 @@ export async function startNodeDaemon(
     rootDir: config.rootDir,
     relistPeriodMs: events.active ? slowRelist : config.relistPeriodMs,
     syncFrequencyMs: config.syncFrequencyMs,
+    parallelPodStarts: config.parallelPodStarts,
   });
   const k = kubelet;
   await k.start();

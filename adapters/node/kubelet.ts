@@ -41,6 +41,8 @@ export interface KubeletOptions {
   rootDir: string;
   /** genericPlegRelistPeriod (1 s); longer when runtime events drive the PLEG. */
   relistPeriodMs?: number;
+  /** How many pods are brought up at the same time (the rest wait their turn); 0 or unset = no limit. */
+  parallelPodStarts?: number;
   /** syncFrequency (1 m): every pod is re-synced at least this often. */
   syncFrequencyMs?: number;
 }
@@ -84,6 +86,7 @@ export class Kubelet {
   readonly #sourceErrors = new Map<string, SourceError[]>();
   readonly #sourcesSeen = new Set<string>();
   readonly prober: ProberManager;
+  readonly #startSlots: Semaphore | undefined;
   #relistTimer?: ReturnType<typeof setTimeout>;
   #resyncTimer?: ReturnType<typeof setInterval>;
   #stopped = false;
@@ -96,6 +99,7 @@ export class Kubelet {
   constructor(options: KubeletOptions) {
     this.#o = options;
     this.#relistPeriodMs = options.relistPeriodMs ?? 1000;
+    this.#startSlots = options.parallelPodStarts ? new Semaphore(options.parallelPodStarts) : undefined;
     this.prober = new ProberManager({
       cri: options.cri,
       log: options.log,
@@ -383,6 +387,26 @@ export class Kubelet {
       await this.#terminatePod(uid);
       return undefined;
     }
+    // With --parallel-pod-starts, pods being started (no ready sandbox yet) take a start slot, so a burst finishes
+    // in waves (better median start latency, a little worse total time on a busy machine).
+    const starting = !this.#runtimePods.get(uid)?.sandboxes.some((s) => s.ready);
+    if (!starting || !this.#startSlots) return this.#syncPodInner(uid, pod);
+    const t0 = Date.now();
+    await this.#startSlots.acquire();
+    const t1 = Date.now();
+    try {
+      return await this.#syncPodInner(uid, pod);
+    } finally {
+      this.#startSlots.release();
+      this.#o.log.debug("pod start sync", {
+        pod: pod.metadata.name,
+        waitedMs: t1 - t0,
+        tookMs: Date.now() - t1,
+      });
+    }
+  }
+
+  async #syncPodInner(uid: string, pod: Pod): Promise<number | undefined> {
     let rt = await listRuntimePod(this.#o.cri, uid);
     const sandbox = rt?.sandboxes[0];
     const wantHash = sandboxHash(pod);
@@ -455,6 +479,7 @@ export class Kubelet {
       }
     }
 
+    let acted = false;
     const start = async (c: Container, prev: RuntimeContainer | undefined): Promise<boolean> => {
       const k = key(uid, c.name);
       const ib = this.#imageBackoff.get(k);
@@ -484,6 +509,7 @@ export class Kubelet {
       }
       const restartCount = prev ? prev.restartCount + 1 : 0;
       try {
+        acted = true;
         await this.#o.runtime.startContainer(pod, c, sandboxId, sandboxAttempt, restartCount, podIp);
         this.#m.started.inc({ container_type: "container" });
         this.#reasons.delete(k);
@@ -576,7 +602,7 @@ export class Kubelet {
         await restartWithBackoff(c, inst);
       }
     }
-    rt = await listRuntimePod(this.#o.cri, uid);
+    if (acted) rt = await listRuntimePod(this.#o.cri, uid);
     // Probe workers for running instances; none for the rest.
     const running = new Set<string>();
     for (const inst of rt?.containers ?? []) {
@@ -793,6 +819,27 @@ export class Kubelet {
       }
     }
     if (last) for (const s of this.#o.sinks) s.podRemoved(last);
+  }
+}
+
+/** A counting semaphore (FIFO). */
+class Semaphore {
+  #free: number;
+  readonly #waiting: (() => void)[] = [];
+  constructor(n: number) {
+    this.#free = Math.max(1, n);
+  }
+  async acquire(): Promise<void> {
+    if (this.#free > 0) {
+      this.#free--;
+      return;
+    }
+    await new Promise<void>((r) => this.#waiting.push(r));
+  }
+  release(): void {
+    const next = this.#waiting.shift();
+    if (next) next();
+    else this.#free++;
   }
 }
 

@@ -48,6 +48,7 @@ export interface NodeConfig {
   maxDeadContainersPerContainer: number;
   maxDeadContainers: number;
   relistPeriodMs: number;
+  parallelPodStarts: number;
   statusFile?: string;
   loggingFormat: "text" | "json";
   verbosity: number;
@@ -92,6 +93,7 @@ export const nodeFlags = {
   "maximum-dead-containers-per-container": { type: "string" },
   "maximum-dead-containers": { type: "string" },
   "pleg-relist-period": { type: "string" },
+  "parallel-pod-starts": { type: "string" },
   "status-file": { type: "string" },
   "logging-format": { type: "string" },
   v: { type: "string", short: "v" },
@@ -342,6 +344,7 @@ export function resolveNodeConfig(
       flags["pleg-relist-period"] !== undefined
         ? parseDuration(flags["pleg-relist-period"], "--pleg-relist-period")
         : 1000,
+    parallelPodStarts: intFlag(flags["parallel-pod-starts"], "--parallel-pod-starts", 0, 1000) ?? 0,
     statusFile: flags["status-file"],
     loggingFormat: fmt,
     verbosity: intFlag(flags.v, "-v", 0, 10) ?? 0,

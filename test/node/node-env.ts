@@ -79,9 +79,8 @@ export async function startNodeEnv(): Promise<NodeEnv> {
           process.execPath,
           ...(options.nodeFlags ?? []),
           ...(options.bundle
-            ? [join(repo, "dist/kite.mjs")]
-            : ["--import", "tsx", join(repo, "adapters/cli/main.ts")]),
-          "node",
+            ? [options.bundle]
+            : ["--import", "tsx", join(repo, "adapters/cli/main.ts"), "node"]),
           "--pod-manifest-path",
           manifests,
           "--container-runtime-endpoint",
