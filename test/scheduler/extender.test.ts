@@ -338,3 +338,28 @@ describe("on a real socket", () => {
     }
   });
 });
+
+describe("a kube-scheduler request body as sent (full objects, managedFields, status)", () => {
+  it("filters and prioritizes it", async () => {
+    const { readFile } = await import("node:fs/promises");
+    const body = await readFile(new URL("./wire/filter-args-nodes.json", import.meta.url), "utf8");
+    const a = app();
+    const f = await post(a, "/scheduler/filter", body);
+    expect(f.status).toBe(200);
+    expect((f.body.Nodes as { items: Node[] }).items.map((n) => n.metadata.name)).toEqual(["worker-1"]);
+    expect(f.body.NodeNames).toBeNull();
+    // worker-2 is cordoned (NodeUnschedulable runs before TaintToleration), worker-3 has 200m for a 250m request.
+    expect(f.body.FailedAndUnresolvableNodes).toEqual({
+      "worker-2": "node(s) were unschedulable",
+      "worker-3": "Insufficient cpu",
+    });
+    expect(f.body.FailedNodes).toEqual({});
+    const p = await post(a, "/scheduler/prioritize", body);
+    expect(p.status).toBe(200);
+    expect((p.body as unknown as { Host: string }[]).map((h) => h.Host)).toEqual([
+      "worker-1",
+      "worker-2",
+      "worker-3",
+    ]);
+  });
+});
