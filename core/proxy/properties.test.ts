@@ -289,3 +289,46 @@ describe("partial syncs converge to the full render", () => {
     });
   }
 });
+
+describe("arbitrary JSON where objects are expected", () => {
+  for (const mode of ["iptables", "nftables", "ipvs"] as const) {
+    it(`${mode}: handle() either accepts or throws KiteError(invalid_argument); sync never throws`, () => {
+      fc.assert(
+        fc.property(fc.anything(), fc.anything(), fc.anything(), (spec, ports, endpoints) => {
+          const p = createProxier(cfg(mode));
+          const svc = {
+            kind: "Service",
+            metadata: { namespace: "ns", name: "svc" },
+            spec,
+          } as unknown as Service;
+          const svc2 = {
+            kind: "Service",
+            metadata: { namespace: "ns", name: "svc2" },
+            spec: { clusterIP: "172.30.0.9", ports },
+          } as unknown as Service;
+          const slice = {
+            kind: "EndpointSlice",
+            metadata: { namespace: "ns", name: "s", labels: { "kubernetes.io/service-name": "svc2" } },
+            addressType: "IPv4",
+            ports,
+            endpoints,
+          } as unknown as EndpointSlice;
+          for (const ev of [
+            { kind: "Service", op: "add", object: svc },
+            { kind: "Service", op: "add", object: svc2 },
+            { kind: "EndpointSlice", op: "add", object: slice },
+          ] as const) {
+            try {
+              p.handle(ev);
+            } catch (e) {
+              expect(e).toBeInstanceOf(KiteError);
+              expect((e as KiteError).code).toBe("invalid_argument");
+            }
+          }
+          p.sync({ now: 0 });
+        }),
+        { numRuns: 300, seed: 99 },
+      );
+    });
+  }
+});
