@@ -34,6 +34,14 @@ describe("kite extender", () => {
     expect(r.err).toContain(`${file}.profile.pluginConfig[0].args.scoringStrategy.resources[0].weight`);
   });
 
+  it("refuses both an API server and a cache folder", async () => {
+    const file = join(dir, "both.yaml");
+    writeFileSync(file, "nodeCacheCapable: true\ncacheDir: cache\n");
+    const r = await run(["extender", "--config", file, "--kubeconfig", "/nonexistent", "--listen", "127.0.0.1:0"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("kubeconfig: give either --kubeconfig or the config's cacheDir");
+  });
+
   it("rejects a bad listen address and unknown flags", async () => {
     expect((await run(["extender", "--listen", "nowhere"])).err).toContain("listen");
     expect((await run(["extender", "--bogus"])).code).toBe(2);

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { invalidArgument, KiteError } from "../../../core/errors/mod.ts";
+import { extenderCluster } from "../../apiserver/cluster-wiring.ts";
 import { createExtenderApp } from "../../extender/app.ts";
 import { MemoryClusterCache } from "../../extender/cluster-view.ts";
 import { decodeExtenderConfig } from "../../extender/config.ts";
@@ -21,7 +22,9 @@ configuration file and the KubeSchedulerConfiguration "extenders:" entry.
 
 Flags:
   --config   extender configuration (YAML or JSON)
-  --listen   host:port to listen on (default: the config's listen, else 127.0.0.1:8888)`;
+  --listen      host:port to listen on (default: the config's listen, else 127.0.0.1:8888)
+  --kubeconfig  the API server to feed the node/pod cache from (informers) and to bind
+                through (pods/binding); "in-cluster" uses the pod's service account`;
 
 export const extenderCommand: Command = {
   name: "extender",
@@ -31,6 +34,7 @@ export const extenderCommand: Command = {
     const { values } = parseFlags(args, {
       config: { type: "string" },
       listen: { type: "string" },
+      kubeconfig: { type: "string" },
     });
     const log = createLogger().with({ component: "extender" });
     let raw: unknown = {};
@@ -58,6 +62,10 @@ export const extenderCommand: Command = {
       throw KiteError.from(e, "invalid_argument").withFieldPrefix(values.config ?? "config");
     }
     const listen = parseHostPort(values.listen ?? config.listen ?? "127.0.0.1:8888", "listen");
+    if (values.kubeconfig && config.cacheDir) {
+      throw invalidArgument("kubeconfig", "give either --kubeconfig or the config's cacheDir, not both");
+    }
+    const metrics = new MetricsRegistry();
     const cache = new MemoryClusterCache();
     const folder = config.cacheDir
       ? await startFolderSource(resolve(baseDir, config.cacheDir), cache, {
@@ -65,7 +73,20 @@ export const extenderCommand: Command = {
           log,
         })
       : undefined;
-    const app = createExtenderApp({ config, cluster: cache, metrics: new MetricsRegistry(), log });
+    const api = values.kubeconfig
+      ? await extenderCluster({
+          ...(values.kubeconfig === "in-cluster" ? {} : { kubeconfig: values.kubeconfig }),
+          metrics,
+          log,
+        })
+      : undefined;
+    const app = createExtenderApp({
+      config,
+      cluster: api?.cluster ?? cache,
+      ...(api ? { binder: api.binder } : {}),
+      metrics,
+      log,
+    });
     const server = await serveApp(app as never, { host: listen.host, port: listen.port });
     log.info("scheduler extender listening", {
       address: `${listen.host}:${server.port}`,
@@ -80,6 +101,7 @@ export const extenderCommand: Command = {
     });
     log.info("shutting down");
     folder?.close();
+    await api?.stop();
     await server.close();
     return 0;
   },
