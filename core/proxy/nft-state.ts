@@ -28,6 +28,17 @@ export function elementKey(body: string): string {
   return body.slice(0, end).trim();
 }
 
+/** A change to the table model, recorded alongside the transaction text it corresponds to. */
+export type NftModelOp =
+  | { t: "flushTable" }
+  | { t: "elemAdd"; set: string; key: string; body: string }
+  | { t: "elemDel"; set: string; key: string }
+  | { t: "addSet"; name: string; spec: string }
+  | { t: "delSet"; name: string }
+  | { t: "writeChain"; name: string; rules: readonly string[] }
+  | { t: "flushChain"; name: string }
+  | { t: "delChain"; name: string };
+
 export class NftState {
   readonly family: string;
   readonly table: string;
@@ -170,6 +181,45 @@ export class NftState {
   }
 
   #trusted = false;
+
+  /** Applies recorded operations (the proxier's own, already applied by the kernel) without parsing text. */
+  applyOps(ops: readonly NftModelOp[]): void {
+    for (const o of ops) {
+      switch (o.t) {
+        case "flushTable":
+          for (const c of this.chains.values()) c.rules = [];
+          for (const set of this.sets.values()) set.elements.clear();
+          break;
+        case "elemAdd":
+          this.sets.get(o.set)?.elements.set(o.key, o.body);
+          break;
+        case "elemDel":
+          this.sets.get(o.set)?.elements.delete(o.key);
+          break;
+        case "addSet":
+          if (!this.sets.has(o.name))
+            this.sets.set(o.name, { kind: "set", spec: o.spec, elements: new Map() });
+          break;
+        case "delSet":
+          this.sets.delete(o.name);
+          break;
+        case "writeChain": {
+          const c = this.chains.get(o.name);
+          if (c) c.rules = [...o.rules];
+          else this.chains.set(o.name, { spec: "", rules: [...o.rules] });
+          break;
+        }
+        case "flushChain": {
+          const c = this.chains.get(o.name);
+          if (c) c.rules = [];
+          break;
+        }
+        case "delChain":
+          this.chains.delete(o.name);
+          break;
+      }
+    }
+  }
 
   #referenced(chain: string): boolean {
     if (this.#trusted) return false;

@@ -7,7 +7,7 @@ import type { Backend, BackendSyncInput } from "./backend.ts";
 import type { ResolvedConfig } from "./config.ts";
 import type { EndpointsChangeTracker } from "./endpoints-change-tracker.ts";
 import { portKey } from "./endpoints-change-tracker.ts";
-import { NftState } from "./nft-state.ts";
+import { type NftModelOp, NftState } from "./nft-state.ts";
 import {
   markMasqChain,
   type NftPortObjects,
@@ -85,6 +85,11 @@ export function isNftServiceChain(name: string): boolean {
 interface Pending {
   text: string;
   cleanupText: string;
+  /** Model updates: cleanup ops, then the main transaction (prefix ops, setup text, bulk ops). */
+  cleanupOps: NftModelOp[];
+  prefixOps: NftModelOp[];
+  setupText: string;
+  ops: NftModelOp[];
   stale: Map<string, number>;
   renders: Map<string, Map<string, NftPortObjects>>;
 }
@@ -229,9 +234,13 @@ export class NftablesProxier implements Backend {
     // 1. Separate transaction: delete chains that have been stale long enough.
     const stale = new Map(this.#stale);
     const cleanup: string[] = [];
+    const cleanupOps: NftModelOp[] = [];
     for (const [c, t] of stale) {
       if (input.now - t >= this.#cfg.staleChainDelayMs) {
-        if (kernel.chains.has(c)) cleanup.push(`delete chain ${p} ${c}`);
+        if (kernel.chains.has(c)) {
+          cleanup.push(`delete chain ${p} ${c}`);
+          cleanupOps.push({ t: "delChain", name: c });
+        }
         stale.delete(c);
       }
     }
@@ -252,6 +261,9 @@ export class NftablesProxier implements Backend {
     const prevOf = (key: string) => (full ? previous.get(key) : oldOfChanged.get(key));
 
     const tx: string[] = [];
+    const setupTx: string[] = [];
+    const prefixOps: NftModelOp[] = [];
+    const ops: NftModelOp[] = [];
     let elementsAdded = 0;
     let elementsDeleted = 0;
     let chainsWritten = 0;
@@ -259,8 +271,12 @@ export class NftablesProxier implements Backend {
     let rulesWritten = 0;
     if (full) {
       // Unknown kernel state: start from an emptied table (chains and sets stay, their contents go).
-      if (!known) tx.push(`add table ${p} { comment "rules for kube-proxy" ; }`, `flush table ${p}`);
-      this.#setupLines(tx);
+      if (!known) {
+        tx.push(`add table ${p} { comment "rules for kube-proxy" ; }`, `flush table ${p}`);
+        prefixOps.push({ t: "flushTable" });
+      }
+      this.#setupLines(setupTx);
+      for (const l of setupTx) tx.push(l);
     }
 
     // 3. Elements: diff desired against the kernel (full) or per changed service (partial).
@@ -278,12 +294,14 @@ export class NftablesProxier implements Backend {
           }
       return m;
     };
-    const elemAdd = (set: string, body: string) => {
+    const elemAdd = (set: string, key: string, body: string) => {
       tx.push(`add element ${p} ${set} { ${body} }`);
+      ops.push({ t: "elemAdd", set, key, body });
       elementsAdded++;
     };
     const elemDel = (set: string, key: string) => {
       tx.push(`delete element ${p} ${set} { ${key} }`);
+      ops.push({ t: "elemDel", set, key });
       elementsDeleted++;
     };
     if (full) {
@@ -297,7 +315,7 @@ export class NftablesProxier implements Backend {
           const nb = w.get(k);
           if (nb === undefined || nb !== body) elemDel(set, k);
         }
-        for (const [k, body] of w) if (have.get(k) !== body) elemAdd(set, body);
+        for (const [k, body] of w) if (have.get(k) !== body) elemAdd(set, k, body);
       }
     } else {
       const oldWant = new Map<string, Map<string, string>>();
@@ -316,7 +334,7 @@ export class NftablesProxier implements Backend {
         const o = oldWant.get(set) ?? new Map<string, string>();
         const w = want.get(set) ?? new Map<string, string>();
         for (const [k, body] of o) if (w.get(k) !== body) elemDel(set, k);
-        for (const [k, body] of w) if (o.get(k) !== body) elemAdd(set, body);
+        for (const [k, body] of w) if (o.get(k) !== body) elemAdd(set, k, body);
       }
     }
 
@@ -333,7 +351,10 @@ export class NftablesProxier implements Backend {
     const written = new Set<string>();
     for (const key of changed) {
       for (const r of renders.get(key)?.values() ?? []) {
-        for (const [name, spec] of r.affinitySets) tx.push(`add set ${p} ${name} ${spec}`);
+        for (const [name, spec] of r.affinitySets) {
+          tx.push(`add set ${p} ${name} ${spec}`);
+          ops.push({ t: "addSet", name, spec });
+        }
         for (const [name, rules] of r.chains) {
           if (written.has(name)) continue;
           // On a full sync, an endpoint chain already in the kernel with the same rules is left alone.
@@ -348,6 +369,7 @@ export class NftablesProxier implements Backend {
           written.add(name);
           tx.push(`add chain ${p} ${name}`, `flush chain ${p} ${name}`);
           for (const rule of rules) tx.push(`add rule ${p} ${name} ${rule}`);
+          ops.push({ t: "writeChain", name, rules });
           chainsWritten++;
           rulesWritten += rules.length;
         }
@@ -368,6 +390,7 @@ export class NftablesProxier implements Backend {
       }
       if (!stale.has(c) && (chainExists(c) || written.has(c) || !full)) {
         tx.push(`flush chain ${p} ${c}`);
+        ops.push({ t: "flushChain", name: c });
         stale.set(c, input.now);
       }
     }
@@ -377,6 +400,7 @@ export class NftablesProxier implements Backend {
     for (const s of affinityCandidates)
       if (kernel.sets.has(s) && !activeAffinity.has(s)) {
         tx.push(`delete set ${p} ${s}`);
+        ops.push({ t: "delSet", name: s });
         chainsDeleted++;
       }
     for (const c of stale.keys()) if (active.has(c)) stale.delete(c);
@@ -401,7 +425,16 @@ export class NftablesProxier implements Backend {
     const text = tx.length ? `${tx.join("\n")}\n` : "";
     const cleanupText = cleanup.length ? `${cleanup.join("\n")}\n` : "";
     this.#pending.clear();
-    this.#pending.set(input.id, { text, cleanupText, stale, renders });
+    this.#pending.set(input.id, {
+      text,
+      cleanupText,
+      cleanupOps,
+      prefixOps,
+      setupText: setupTx.length ? `${setupTx.join("\n")}\n` : "",
+      ops,
+      stale,
+      renders,
+    });
     // Renders are the desired state from now on (a failure makes the next sync full anyway).
     this.#renders = renders;
     const r = commonResult(input, this.#services, this.#endpoints, "nftables");
@@ -432,8 +465,10 @@ export class NftablesProxier implements Backend {
     if (!pend) return;
     this.#pending.delete(id);
     try {
-      if (pend.cleanupText) this.#kernel.applyTransaction(pend.cleanupText, { trusted: true });
-      if (pend.text) this.#kernel.applyTransaction(pend.text, { trusted: true });
+      this.#kernel.applyOps(pend.cleanupOps);
+      this.#kernel.applyOps(pend.prefixOps);
+      if (pend.setupText) this.#kernel.applyTransaction(pend.setupText, { trusted: true });
+      this.#kernel.applyOps(pend.ops);
       this.#kernelKnown = true;
     } catch {
       this.#kernelKnown = false;

@@ -12,6 +12,7 @@ import {
   parseIP,
   sortNftLines,
 } from "./mod.ts";
+import type { NftablesProxier } from "./nftables-proxier.ts";
 import { sha256, utf8 } from "./sha256.ts";
 import { newFakeIptables } from "./test-support/iptables-checks.ts";
 
@@ -281,6 +282,10 @@ describe("partial syncs converge to the full render", () => {
               const k = new NftState("ip", "kube-proxy");
               k.applyTransaction(full.text);
               expect(sortNftLines(nft.dump())).toBe(sortNftLines(k.dump()));
+              // the proxier's own table model (updated from recorded operations) matches the kernel
+              expect(sortNftLines((p.backend as NftablesProxier).kernelState.dump())).toBe(
+                sortNftLines(nft.dump()),
+              );
             }
           },
         ),
