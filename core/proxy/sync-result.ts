@@ -103,6 +103,14 @@ export function finishText(result: SyncResult, text: string): SyncResult {
   result.text = text;
   result.empty = text.length === 0;
   result.counts.bytes = text.length;
-  result.counts.lines = text.length === 0 ? 0 : text.split("\n").length - (text.endsWith("\n") ? 1 : 0);
+  result.counts.lines = countLines(text);
   return result;
+}
+
+/** Lines in a text (a final newline does not start a line); counted without splitting. */
+export function countLines(text: string): number {
+  if (text.length === 0) return 0;
+  let n = 0;
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) n++;
+  return text.endsWith("\n") ? n : n + 1;
 }
