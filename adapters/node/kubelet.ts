@@ -9,9 +9,12 @@ import { podCgroupParent } from "./container-resources.ts";
 import { podLogDir } from "./pod-paths.ts";
 import type { PodSource, SourceError, SourceUpdate } from "./pod-source.ts";
 import {
-  type BackoffEntry,
-  formatBackoff,
-  nextBackoff,
+  Backoff,
+  backOffKey,
+  containerBackOff,
+  imageBackOffKey,
+  imageBackOffPeriodMs,
+  maxImageBackOffMs,
   podConditions,
   podPhase,
   qosClass,
@@ -78,8 +81,9 @@ export class Kubelet {
   readonly #statusCache = new Map<string, cri.ContainerStatus>();
   readonly #sandboxIps = new Map<string, string>();
   readonly #workers = new Map<string, Worker>();
-  readonly #backoff = new Map<string, BackoffEntry>();
-  readonly #imageBackoff = new Map<string, BackoffEntry>();
+  /** Crash-loop back-off (10 s doubling to 5 m) and image-pull back-off, as the kubelet keeps them. */
+  readonly #backoff = new Backoff();
+  readonly #imageBackoff = new Backoff({ initialMs: imageBackOffPeriodMs, maxMs: maxImageBackOffMs });
   readonly #reasons = new Map<string, Reason>();
   readonly #statuses = new Map<string, Pod>();
   readonly #startTimes = new Map<string, number>();
@@ -482,27 +486,25 @@ export class Kubelet {
     let acted = false;
     const start = async (c: Container, prev: RuntimeContainer | undefined): Promise<boolean> => {
       const k = key(uid, c.name);
-      const ib = this.#imageBackoff.get(k);
-      if (ib && now - ib.lastFailureMs < ib.delayMs) {
-        this.#reasons.set(k, { reason: "ImagePullBackOff", message: `Back-off pulling image "${c.image}"` });
-        wantRequeue(ib.lastFailureMs + ib.delayMs - now);
-        return false;
-      }
       try {
-        await this.#o.runtime.ensureImage(c);
-        this.#imageBackoff.delete(k);
+        await this.#o.runtime.ensureImage(pod, c, this.#imageBackoff, Date.now());
       } catch (e) {
         if (e instanceof ImagePullError) {
-          const entry = nextBackoff(ib, now);
-          this.#imageBackoff.set(k, entry);
           this.#reasons.set(k, { reason: e.reason, message: e.message });
-          this.#o.log.warn("image pull failed", {
-            pod: `${pod.metadata.namespace}/${pod.metadata.name}`,
-            container: c.name,
-            reason: e.reason,
-            err: e.message,
-          });
-          wantRequeue(entry.delayMs);
+          if (e.reason !== "ImagePullBackOff") {
+            this.#o.log.warn("image pull failed", {
+              pod: `${pod.metadata.namespace}/${pod.metadata.name}`,
+              container: c.name,
+              reason: e.reason,
+              err: e.message,
+            });
+          }
+          // Right after a failed pull, look again soon (the pod then shows ImagePullBackOff); in back-off, retry
+          // once it has run out.
+          const backoffMs = this.#imageBackoff.get(imageBackOffKey(pod, c.image ?? "")) || 10_000;
+          wantRequeue(
+            e.reason === "ErrImagePull" ? 1000 : e.reason === "ImagePullBackOff" ? backoffMs / 2 : backoffMs,
+          );
           return false;
         }
         throw e;
@@ -527,17 +529,12 @@ export class Kubelet {
       const k = key(uid, c.name);
       const st = await this.#containerStatus(inst);
       const finished = st ? nsToMs(st.finishedAt) : now;
-      const entry = this.#backoff.get(k);
-      if (entry && now - finished < entry.delayMs) {
-        const left = finished + entry.delayMs - now;
-        this.#reasons.set(k, {
-          reason: "CrashLoopBackOff",
-          message: `back-off ${formatBackoff(entry.delayMs)} restarting failed container=${c.name} pod=${pod.metadata.name}_${pod.metadata.namespace}(${uid})`,
-        });
-        wantRequeue(left + 50);
+      const decision = containerBackOff(this.#backoff, pod, c.name, finished, now);
+      if (decision.inBackOff) {
+        this.#reasons.set(k, { reason: decision.reason, message: decision.message });
+        wantRequeue(decision.until - now + 50);
         return false;
       }
-      this.#backoff.set(k, nextBackoff(entry, now));
       return start(c, inst);
     };
 
@@ -811,13 +808,15 @@ export class Kubelet {
     this.#terminating.delete(uid);
     this.#statuses.delete(uid);
     this.#startTimes.delete(uid);
-    for (const k of [...this.#backoff.keys(), ...this.#imageBackoff.keys(), ...this.#reasons.keys()]) {
-      if (k.startsWith(`${uid}/`)) {
-        this.#backoff.delete(k);
-        this.#imageBackoff.delete(k);
-        this.#reasons.delete(k);
+    for (const k of [...this.#reasons.keys()]) if (k.startsWith(`${uid}/`)) this.#reasons.delete(k);
+    if (last) {
+      for (const c of [...(last.spec.initContainers ?? []), ...last.spec.containers]) {
+        this.#backoff.reset(backOffKey(last, c.name));
+        this.#imageBackoff.reset(imageBackOffKey(last, c.image ?? ""));
       }
     }
+    this.#backoff.gc(Date.now());
+    this.#imageBackoff.gc(Date.now());
     if (last) for (const s of this.#o.sinks) s.podRemoved(last);
   }
 }

@@ -38,6 +38,7 @@ describe("node adapter helpers", () => {
     expect(pullPolicy({ name: "c", image: "busybox" })).toBe("Always");
     expect(pullPolicy({ name: "c", image: "busybox:latest" })).toBe("Always");
     expect(pullPolicy({ name: "c", image: "127.0.0.1:5000/busybox" })).toBe("Always");
+    expect(pullPolicy({ name: "c", image: "127.0.0.1:5000/busybox:1" })).toBe("IfNotPresent");
     expect(pullPolicy({ name: "c", image: "busybox:1.36" })).toBe("IfNotPresent");
     expect(pullPolicy({ name: "c", image: "busybox:1", imagePullPolicy: "Never" })).toBe("Never");
   });

@@ -1,8 +1,8 @@
 /**
  * The one seam between the node daemon and the kubelet policy. Every decision the daemon acts on comes through
- * here. QoS, oom_score_adj, phase, conditions and pod criticality come from core/kubelet; the probe threshold
- * machine, crash-loop back-off, HTTP probe classification and image GC arithmetic are interim stand-ins here until
- * core/kubelet exports them (docs/kubelet-policy.md), then each becomes a call of the core function.
+ * here. QoS, oom_score_adj, phase, conditions, pod criticality, crash-loop and image-pull back-off, image pull
+ * decisions and HTTP probe classification come from core/kubelet; the probe threshold machine, eviction threshold
+ * amounts and image GC arithmetic below are interim stand-ins until they are wired to their core twins.
  */
 import type {
   Container,
@@ -13,6 +13,7 @@ import type {
   PodQOSClass,
 } from "../../core/api/mod.ts";
 import {
+  classifyHttpResponse,
   computePodQOS,
   isCriticalPod as coreIsCriticalPod,
   generatePodConditions,
@@ -77,15 +78,16 @@ export function podConditions(
   });
 }
 
-/** HTTP probe result from a status code (probe/http). */
+/** HTTP probe result from a status code (core classifyHttpResponse). */
 export function httpProbeResult(statusCode: number): {
   result: "success" | "warning" | "failure";
   message: string;
 } {
-  if (statusCode >= 200 && statusCode < 300) return { result: "success", message: "" };
-  if (statusCode >= 300 && statusCode < 400)
-    return { result: "warning", message: `Probe terminated redirects` };
-  return { result: "failure", message: `HTTP probe failed with statuscode: ${statusCode}` };
+  const v = classifyHttpResponse({ status: statusCode });
+  return {
+    result: v.result === "Success" ? "success" : v.result === "Warning" ? "warning" : "failure",
+    message: v.output,
+  };
 }
 
 export type ProbeKind = "liveness" | "readiness" | "startup";
@@ -119,28 +121,17 @@ export function nextProbeState(
   return { result: failureRun >= failureThreshold ? "failure" : state.result, successRun: 0, failureRun };
 }
 
-/** Crash-loop back-off (flowcontrol.Backoff: 10 s doubling to 300 s, reset after 600 s without failure). */
-export interface BackoffEntry {
-  delayMs: number;
-  lastFailureMs: number;
-}
-export const backoffInitialMs = 10_000;
-export const backoffMaxMs = 300_000;
-
-export function nextBackoff(prev: BackoffEntry | undefined, nowMs: number): BackoffEntry {
-  if (!prev || nowMs - prev.lastFailureMs > 2 * backoffMaxMs)
-    return { delayMs: backoffInitialMs, lastFailureMs: nowMs };
-  return { delayMs: Math.min(prev.delayMs * 2, backoffMaxMs), lastFailureMs: nowMs };
-}
-
-export function inBackoff(entry: BackoffEntry | undefined, nowMs: number): boolean {
-  return !!entry && nowMs - entry.lastFailureMs < entry.delayMs;
-}
-
-export function formatBackoff(ms: number): string {
-  const s = Math.round(ms / 1000);
-  return s >= 60 ? `${Math.floor(s / 60)}m${s % 60}s` : `${s}s`;
-}
+export {
+  Backoff,
+  backOffKey,
+  containerBackOff,
+  defaultImagePullPolicy,
+  ensureImageExists,
+  imageBackOffKey,
+  imageBackOffPeriodMs,
+  imagePullFailed,
+  maxImageBackOffMs,
+} from "../../core/kubelet/mod.ts";
 
 /** A threshold value ("100Mi" or "10%") as an amount of the signal's capacity; undefined when disabled (0%/100%). */
 export function thresholdAmount(value: string, capacity: number): number | undefined {

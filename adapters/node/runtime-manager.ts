@@ -22,6 +22,7 @@ import {
 } from "./cri-labels.ts";
 import { podDnsConfig } from "./dns.ts";
 import { containerLogPath, emptyDirPath, type PodPaths, podDir, podLogDir } from "./pod-paths.ts";
+import { type Backoff, defaultImagePullPolicy, ensureImageExists, imagePullFailed } from "./policy.ts";
 
 export interface RuntimeManagerOptions {
   cri: CriClient;
@@ -59,19 +60,14 @@ export function sandboxHash(pod: Pod): string {
   ]);
 }
 
-/** Default imagePullPolicy: Always for :latest or untagged images, else IfNotPresent. */
+/** The container's imagePullPolicy, defaulted as the API server does (core defaultImagePullPolicy). */
 export function pullPolicy(c: Container): "Always" | "IfNotPresent" | "Never" {
-  if (c.imagePullPolicy) return c.imagePullPolicy;
-  const image = c.image ?? "";
-  const lastPart = image.split("/").pop() ?? "";
-  if (image.includes("@")) return "IfNotPresent";
-  if (!lastPart.includes(":") || lastPart.endsWith(":latest")) return "Always";
-  return "IfNotPresent";
+  return c.imagePullPolicy ?? defaultImagePullPolicy(c.image ?? "");
 }
 
 export class ImagePullError extends Error {
   override name = "ImagePullError";
-  readonly reason: "ErrImagePull" | "ErrImageNeverPull" | "InvalidImageName";
+  readonly reason: "ErrImagePull" | "ErrImageNeverPull" | "InvalidImageName" | "ImagePullBackOff";
   constructor(reason: ImagePullError["reason"], message: string) {
     super(message);
     this.reason = reason;
@@ -163,30 +159,30 @@ export class RuntimeManager {
     return { id: podSandboxId, ip: status.status?.network?.ip ?? "" };
   }
 
-  /** Makes sure the image is present per imagePullPolicy; returns the image ref. */
-  async ensureImage(c: Container): Promise<string> {
+  /**
+   * Makes sure the image is present per imagePullPolicy (core ensureImageExists: use, pull, or wait with
+   * ErrImageNeverPull / ImagePullBackOff); returns the image ref or throws an ImagePullError with the waiting reason.
+   */
+  async ensureImage(pod: Pod, c: Container, backoff: Backoff, now: number): Promise<string> {
     const image = c.image ?? "";
-    if (!image || /\s/.test(image))
-      throw new ImagePullError("InvalidImageName", `invalid image name ${JSON.stringify(image)}`);
-    const policy = pullPolicy(c);
-    if (policy !== "Always") {
-      const st = await this.#o.cri.image.imageStatus({ image: { image } });
-      if (st.image?.id) return st.image.id;
-      if (policy === "Never") {
-        throw new ImagePullError(
-          "ErrImageNeverPull",
-          `Container image "${image}" is not present with pull policy of Never`,
-        );
-      }
+    if (!image || /\s/.test(image)) {
+      throw new ImagePullError(
+        "InvalidImageName",
+        `Failed to apply default image tag "${image}": invalid reference format`,
+      );
     }
+    const policy = c.imagePullPolicy ?? defaultImagePullPolicy(image);
+    const present =
+      policy === "Always" ? undefined : (await this.#o.cri.image.imageStatus({ image: { image } })).image;
+    const decision = ensureImageExists({ pod, container: c, imagePresent: !!present?.id, backoff, now });
+    if (decision.action === "use") return present!.id;
+    if (decision.action === "wait") throw new ImagePullError(decision.reason, decision.message);
     try {
       const { imageRef } = await this.#o.cri.image.pullImage({ image: { image } });
       return imageRef;
     } catch (e) {
-      throw new ImagePullError(
-        "ErrImagePull",
-        `failed to pull image "${image}": ${KiteError.from(e).rawMessage}`,
-      );
+      const failed = imagePullFailed(backoff, pod, image, KiteError.from(e).rawMessage, Date.now());
+      throw new ImagePullError(failed.reason, failed.message);
     }
   }
 
