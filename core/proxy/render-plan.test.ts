@@ -118,3 +118,29 @@ describe("planRules (nftables)", () => {
     expect(plan.text).not.toContain("add element ip kube-proxy cluster-ips { 172.16.0.1 }");
   });
 });
+
+describe("planRules (ipvs)", () => {
+  const ipvs: ProxierConfig = { ...ipt, mode: "ipvs" };
+  it("lists the ipvsadm commands from ipvsadm -Sn output, and nothing when up to date", () => {
+    const current = [
+      "-A -t 172.16.0.1:80 -s rr",
+      "-a -t 172.16.0.1:80 -r 10.0.0.17:8080 -m -w 1",
+      "-A -t 172.16.0.9:80 -s rr",
+      "",
+    ].join("\n");
+    const plan = planRules(ipvs, objects, current);
+    expect(plan.text).toContain("ipvsadm -a -t 172.16.0.1:80 -r 10.0.0.18:8080 -m -w 1");
+    expect(plan.text).toContain("ipvsadm -A -t 172.16.0.2:80 -s rr");
+    expect(plan.text).toContain("ipvsadm -D -t 172.16.0.9:80");
+    const upToDate = [
+      "-A -t 172.16.0.1:80 -s rr",
+      "-a -t 172.16.0.1:80 -r 10.0.0.17:8080 -m -w 1",
+      "-a -t 172.16.0.1:80 -r 10.0.0.18:8080 -m -w 1",
+      "-A -t 172.16.0.2:80 -s rr",
+      "-a -t 172.16.0.2:80 -r 10.0.0.33:8080 -m -w 1",
+      "-A -t 172.16.0.3:80 -s rr",
+      renderRules(ipvs, objects).ipvs!.iptablesRestore,
+    ].join("\n");
+    expect(planRules(ipvs, objects, upToDate).text).toBe("");
+  });
+});

@@ -6,6 +6,9 @@ import type { EndpointSlice, Service } from "../api/mod.ts";
 import { invalidArgument } from "../errors/mod.ts";
 import { normalizeRule, parseIptablesSave } from "./iptables-save.ts";
 import { isServiceChainName } from "./iptables-service-rules.ts";
+import { diffIpvs, parseIpvsadmList, parseIpvsadmSave, renderIpvsOps } from "./ipvs-diff.ts";
+import type { IpvsProxier } from "./ipvs-proxier.ts";
+import type { IpvsState } from "./ipvs-state.ts";
 import { planNftables } from "./nft-plan.ts";
 import { createProxier } from "./proxier.ts";
 import type { ProxierConfig, ProxyEvent, SyncResult } from "./types.ts";
@@ -51,10 +54,64 @@ export function planRules(
   current: string,
   now = 0,
 ): PlanResult {
+  if (typeof current !== "string") throw invalidArgument("current", "must be text");
+  if (config.mode === "ipvs") return planIpvs(config, objects, current, now);
   const desired = renderRules(config, objects, now);
   if (config.mode === "nftables") return planNftables(config, desired.text, current);
-  const iptText = config.mode === "ipvs" ? (desired.ipvs?.iptablesRestore ?? "") : desired.text;
-  return planIptables(iptText, current);
+  return planIptables(desired.text, current);
+}
+
+/**
+ * IPVS plan: `current` holds `ipvsadm -S -n` (or `ipvsadm -L -n`) output and, optionally, `iptables-save`
+ * output; the plan lists the ipvsadm commands and the iptables chains that would change. ipsets and
+ * kube-ipvs0 addresses are not read, so they are not planned.
+ */
+function planIpvs(
+  config: ProxierConfig,
+  objects: readonly unknown[],
+  current: string,
+  now: number,
+): PlanResult {
+  const p = createProxier(config);
+  p.handleAll(objectsToEvents(objects));
+  p.sync({ now });
+  const desired = (p.backend as IpvsProxier).desired;
+  const ipvsLines: string[] = [];
+  const iptLines: string[] = [];
+  let inTable = false;
+  for (const line of current.split("\n")) {
+    if (line.startsWith("*")) inTable = true;
+    if (inTable) iptLines.push(line);
+    else ipvsLines.push(line);
+    if (line.trim() === "COMMIT") inTable = false;
+  }
+  const ipvsText = ipvsLines.join("\n");
+  const parsed = /^\s*(TCP|UDP|SCTP)\s/m.test(ipvsText)
+    ? parseIpvsadmList(ipvsText)
+    : parseIpvsadmSave(ipvsText);
+  const observed: IpvsState = {
+    ...desired,
+    virtualServers: parsed.virtualServers,
+    realServers: parsed.realServers,
+  };
+  const ops = diffIpvs(observed, desired, {
+    excludeCIDRs: p.config.excludeCIDRs,
+    family: p.config.family,
+  });
+  const { commands } = renderIpvsOps(ops, p.config.family);
+  const ipt = iptLines.length
+    ? planIptables(renderRules(config, objects, now).ipvs?.iptablesRestore ?? "", iptLines.join("\n"))
+    : undefined;
+  const text = `${commands.length ? `${commands.join("\n")}\n` : ""}${ipt?.text ?? ""}`;
+  return {
+    text,
+    summary: [...commands, ...(ipt?.summary ?? [])],
+    chainsChanged:
+      ops.filter((o) => o.op === "add-vs" || o.op === "edit-vs").length + (ipt?.chainsChanged ?? 0),
+    chainsDeleted: ops.filter((o) => o.op === "del-vs").length + (ipt?.chainsDeleted ?? 0),
+    elementsAdded: ops.filter((o) => o.op === "add-rs").length,
+    elementsDeleted: ops.filter((o) => o.op === "del-rs").length,
+  };
 }
 
 export function planIptables(desiredText: string, current: string): PlanResult {
