@@ -84,3 +84,20 @@ export function canUseIPVS(p: IpvsProbe): boolean {
   if (p.probeError) return false;
   return true;
 }
+
+/** The sysctls IPVS mode sets (upstream ipvs proxier), with `--ipvs-strict-arp` adding the ARP ones. */
+export function ipvsSysctls(strictARP: boolean): { name: string; value: number }[] {
+  const out = [
+    { name: "net/ipv4/vs/conntrack", value: 1 },
+    { name: "net/ipv4/vs/conn_reuse_mode", value: 0 },
+    { name: "net/ipv4/vs/expire_nodest_conn", value: 1 },
+    { name: "net/ipv4/vs/expire_quiescent_template", value: 1 },
+    { name: "net/ipv4/ip_forward", value: 1 },
+  ];
+  if (strictARP)
+    out.push(
+      { name: "net/ipv4/conf/all/arp_ignore", value: 1 },
+      { name: "net/ipv4/conf/all/arp_announce", value: 2 },
+    );
+  return out;
+}

@@ -6,6 +6,7 @@ import {
   diffIpvs,
   emptyIpvsState,
   type IpvsState,
+  ipvsSysctls,
   parseIpvsadmList,
   parseIpvsadmSave,
   renderIpvsOps,
@@ -110,5 +111,13 @@ describe("ipvs operations", () => {
     ]);
     const after = applyIpvsOps(emptyIpvsState(), ops);
     expect(diffIpvs(after, after)).toEqual([]);
+  });
+});
+
+describe("ipvs sysctls", () => {
+  it("lists upstream's sysctls, plus the ARP ones with strict ARP", () => {
+    expect(ipvsSysctls(false).map((s) => s.name)).toContain("net/ipv4/vs/expire_nodest_conn");
+    expect(ipvsSysctls(false).some((s) => s.name.includes("arp_"))).toBe(false);
+    expect(ipvsSysctls(true)).toContainEqual({ name: "net/ipv4/conf/all/arp_announce", value: 2 });
   });
 });

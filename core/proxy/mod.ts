@@ -30,7 +30,14 @@ export { ipvsFilterChains, ipvsNatChains } from "./ipvs-desired.ts";
 export type { IpvsDiffOptions, IpvsOp, RenderedIpvsOps } from "./ipvs-diff.ts";
 export { applyIpvsOps, diffIpvs, parseIpvsadmList, parseIpvsadmSave, renderIpvsOps } from "./ipvs-diff.ts";
 export type { IpvsProbe } from "./ipvs-helpers.ts";
-export { canUseIPVS, filterCIDRs, ipvsNodeIPs, isValidForSet, probeVirtualServer } from "./ipvs-helpers.ts";
+export {
+  canUseIPVS,
+  filterCIDRs,
+  ipvsNodeIPs,
+  ipvsSysctls,
+  isValidForSet,
+  probeVirtualServer,
+} from "./ipvs-helpers.ts";
 export type { IpvsFlag, IpvsState, RealServer, VirtualServer } from "./ipvs-state.ts";
 export { emptyIpvsState, ipvsIpsets, rsKey, vsKey } from "./ipvs-state.ts";
 export { normalizeNftRule, parseNftList } from "./nft-plan.ts";
