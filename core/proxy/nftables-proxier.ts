@@ -7,6 +7,7 @@ import type { Backend, BackendSyncInput } from "./backend.ts";
 import type { ResolvedConfig } from "./config.ts";
 import type { EndpointsChangeTracker } from "./endpoints-change-tracker.ts";
 import { portKey } from "./endpoints-change-tracker.ts";
+import { parseNftList } from "./nft-plan.ts";
 import { type NftModelOp, NftState } from "./nft-state.ts";
 import {
   markMasqChain,
@@ -131,11 +132,12 @@ export class NftablesProxier implements Backend {
     for (const [c, t] of this.#stale) this.#stale.set(c, t - ms);
   }
 
-  /** Replaces the believed kernel state with `nft list table`-derived `add ...` lines (startup). */
-  loadKernelState(dump: string): void {
-    const s = new NftState(this.#fam.ipX, "kube-proxy");
-    s.applyTransaction(dump);
-    this.#kernel = s;
+  /**
+   * Replaces the believed kernel state (start-up): `nft list table <family> kube-proxy` output, or an
+   * `add ...` dump. Rules the kernel prints differently from how kite writes them only cause a rewrite.
+   */
+  loadKernelState(text: string): void {
+    this.#kernel = parseNftList(text, this.#fam.ipX);
     this.#kernelKnown = true;
   }
 
