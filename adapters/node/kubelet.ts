@@ -615,9 +615,7 @@ export class Kubelet {
       running.add(inst.id);
       const st = await this.#containerStatus(inst);
       this.prober.add({
-        podUid: uid,
-        podName: pod.metadata.name!,
-        namespace: pod.metadata.namespace!,
+        pod,
         container: spec,
         containerId: inst.id,
         podIp: podIp || this.#o.nodeIp,

@@ -90,37 +90,6 @@ export function httpProbeResult(statusCode: number): {
   };
 }
 
-export type ProbeKind = "liveness" | "readiness" | "startup";
-
-/** Probe worker state: the result only flips after successThreshold / failureThreshold consecutive outcomes. */
-export interface ProbeState {
-  result: "success" | "failure" | "unknown";
-  successRun: number;
-  failureRun: number;
-}
-
-export function initialProbeState(kind: ProbeKind): ProbeState {
-  return {
-    result: kind === "readiness" ? "failure" : kind === "startup" ? "unknown" : "success",
-    successRun: 0,
-    failureRun: 0,
-  };
-}
-
-export function nextProbeState(
-  state: ProbeState,
-  outcome: "success" | "failure",
-  successThreshold: number,
-  failureThreshold: number,
-): ProbeState {
-  if (outcome === "success") {
-    const successRun = state.successRun + 1;
-    return { result: successRun >= successThreshold ? "success" : state.result, successRun, failureRun: 0 };
-  }
-  const failureRun = state.failureRun + 1;
-  return { result: failureRun >= failureThreshold ? "failure" : state.result, successRun: 0, failureRun };
-}
-
 export {
   Backoff,
   backOffKey,

@@ -1,14 +1,14 @@
-import type { Container, Probe } from "../../core/api/mod.ts";
+import type { Container, Pod } from "../../core/api/mod.ts";
+import { type ProbeType, ProbeWorker } from "../../core/kubelet/mod.ts";
 import type { CriClient } from "../cri/mod.ts";
 import type { Logger } from "../log/logger.ts";
 import type { MetricsRegistry } from "../metrics/registry.ts";
-import { initialProbeState, nextProbeState, type ProbeKind, type ProbeState } from "./policy.ts";
 import { runProbe } from "./probe-runner.ts";
 
+export type ProbeKind = ProbeType;
+
 export interface ProbedContainer {
-  podUid: string;
-  podName: string;
-  namespace: string;
+  pod: Pod;
   container: Container;
   containerId: string;
   podIp: string;
@@ -17,13 +17,10 @@ export interface ProbedContainer {
 }
 
 interface Worker {
-  kind: ProbeKind;
-  probe: Probe;
+  core: ProbeWorker;
   target: ProbedContainer;
-  state: ProbeState;
   timer?: ReturnType<typeof setTimeout>;
   stopped: boolean;
-  busy: boolean;
 }
 
 export interface ProberManagerOptions {
@@ -34,10 +31,16 @@ export interface ProberManagerOptions {
   onChange: (podUid: string) => void;
 }
 
+const kinds: [ProbeKind, "startupProbe" | "livenessProbe" | "readinessProbe"][] = [
+  ["startup", "startupProbe"],
+  ["liveness", "livenessProbe"],
+  ["readiness", "readinessProbe"],
+];
+
 /**
- * One worker per (container, probe type), as the kubelet's prober: waits initialDelaySeconds, probes every
- * periodSeconds, holds the result until successThreshold/failureThreshold consecutive outcomes. Startup gates
- * liveness and readiness.
+ * Runs the probes: one core ProbeWorker per (container instance, probe type) decides when to probe and holds the
+ * thresholded result (core/kubelet); this manager keeps the timers, performs the probes (http, tcp, exec through
+ * ExecSync, grpc) and reports the verdicts back. Startup gates liveness and readiness (the core decides).
  */
 export class ProberManager {
   readonly #o: ProberManagerOptions;
@@ -59,33 +62,32 @@ export class ProberManager {
 
   /** Starts workers for a running container's probes (idempotent per container id). */
   add(t: ProbedContainer): void {
-    const probes: [ProbeKind, Probe | undefined][] = [
-      ["startup", t.container.startupProbe],
-      ["liveness", t.container.livenessProbe],
-      ["readiness", t.container.readinessProbe],
-    ];
-    for (const [kind, probe] of probes) {
+    for (const [kind, field] of kinds) {
+      const probe = t.container[field];
       if (!probe) continue;
       const key = `${t.containerId}/${kind}`;
-      if (this.#workers.has(key)) continue;
-      const w: Worker = {
-        kind,
+      const existing = this.#workers.get(key);
+      if (existing) {
+        existing.target = t;
+        continue;
+      }
+      const core = new ProbeWorker({
+        podUid: t.pod.metadata.uid!,
+        containerName: t.container.name,
+        probeType: kind,
         probe,
-        target: t,
-        state: initialProbeState(kind),
-        stopped: false,
-        busy: false,
-      };
+        now: Date.now(),
+      });
+      const w: Worker = { core, target: t, stopped: false };
       this.#workers.set(key, w);
-      const delay = Math.max(0, t.startedAtMs + (probe.initialDelaySeconds ?? 0) * 1000 - Date.now());
-      w.timer = setTimeout(() => this.#tick(w), delay);
+      this.#schedule(w);
     }
   }
 
   /** Stops the workers of containers not in `keep` for this pod. */
   retain(podUid: string, keep: Set<string>): void {
     for (const [key, w] of this.#workers) {
-      if (w.target.podUid === podUid && !keep.has(w.target.containerId)) this.#stop(key, w);
+      if (w.target.pod.metadata.uid === podUid && !keep.has(w.target.containerId)) this.#stop(key, w);
     }
   }
 
@@ -99,13 +101,17 @@ export class ProberManager {
 
   #stop(key: string, w: Worker): void {
     w.stopped = true;
+    w.core.stop();
     clearTimeout(w.timer);
     this.#workers.delete(key);
   }
 
-  /** The current result of one probe of one container instance; undefined when it has no such probe. */
-  result(containerId: string, kind: ProbeKind): ProbeState["result"] | undefined {
-    return this.#workers.get(`${containerId}/${kind}`)?.state.result;
+  /** The cached result of one probe of one container instance; undefined when it has no such probe. */
+  result(containerId: string, kind: ProbeKind): "success" | "failure" | "unknown" | undefined {
+    const w = this.#workers.get(`${containerId}/${kind}`);
+    if (!w) return undefined;
+    const r = w.core.result;
+    return r === "Success" ? "success" : r === "Failure" ? "failure" : "unknown";
   }
 
   /** Whether the container has passed its startup probe (true when it has none). */
@@ -118,53 +124,68 @@ export class ProberManager {
     return this.#workers.size;
   }
 
+  #schedule(w: Worker): void {
+    if (w.stopped || w.core.stopped) return;
+    w.timer = setTimeout(() => void this.#tick(w), Math.max(0, w.core.nextRunAt - Date.now()));
+  }
+
   async #tick(w: Worker): Promise<void> {
     if (w.stopped) return;
-    const period = Math.max(1, w.probe.periodSeconds ?? 10) * 1000;
-    const schedule = () => {
-      if (!w.stopped) w.timer = setTimeout(() => this.#tick(w), period);
-    };
-    // Liveness and readiness wait for the startup probe.
-    if (w.kind !== "startup" && !this.started(w.target.containerId)) return schedule();
-    // A startup probe stops once it succeeded.
-    if (w.kind === "startup" && w.state.result === "success") return;
-    w.busy = true;
+    const t = w.target;
+    const tick = w.core.tick({
+      now: Date.now(),
+      pod: { ...t.pod, status: { ...t.pod.status, podIP: t.podIp } },
+      podPhase: "Running",
+      containerStatus: {
+        name: t.container.name,
+        containerID: t.containerId,
+        ready: false,
+        restartCount: 0,
+        image: t.container.image ?? "",
+        imageID: "",
+        state: { running: { startedAt: new Date(t.startedAtMs).toISOString() } },
+        started: this.started(t.containerId),
+      },
+    });
+    if (tick.kind !== "probe") {
+      this.#schedule(w);
+      return;
+    }
     const t0 = performance.now();
     const outcome = await runProbe(
-      w.probe,
-      { podIp: w.target.podIp, containerId: w.target.containerId, ports: w.target.container.ports ?? [] },
+      w.core.probe,
+      { podIp: t.podIp, containerId: t.containerId, ports: t.container.ports ?? [] },
       this.#o.cri,
     );
-    w.busy = false;
     if (w.stopped) return;
     const labels = {
-      probe_type: w.kind === "liveness" ? "Liveness" : w.kind === "readiness" ? "Readiness" : "Startup",
-      container: w.target.container.name,
-      pod: w.target.podName,
-      namespace: w.target.namespace,
-      pod_uid: w.target.podUid,
+      probe_type:
+        w.core.probeType === "liveness"
+          ? "Liveness"
+          : w.core.probeType === "readiness"
+            ? "Readiness"
+            : "Startup",
+      container: t.container.name,
+      pod: t.pod.metadata.name ?? "",
+      namespace: t.pod.metadata.namespace ?? "",
+      pod_uid: t.pod.metadata.uid ?? "",
     };
     this.#probeDuration.observe((performance.now() - t0) / 1000, labels);
-    const ok = outcome.result !== "failure";
-    this.#probeTotal.inc({ ...labels, result: ok ? "successful" : "failed" });
-    if (!ok) this.#o.log.debug("probe failed", { ...labels, output: outcome.message });
-    const before = w.state.result;
-    const successThreshold = w.kind === "readiness" ? (w.probe.successThreshold ?? 1) : 1;
-    w.state = nextProbeState(
-      w.state,
-      ok ? "success" : "failure",
-      successThreshold,
-      w.probe.failureThreshold ?? 3,
-    );
-    if (w.state.result !== before) {
-      if (w.state.result === "failure" && w.kind !== "readiness") {
-        this.#o.log.info(`Container ${w.target.container.name} failed ${w.kind} probe, will be restarted`, {
-          pod: `${w.target.namespace}/${w.target.podName}`,
-          output: outcome.message,
-        });
-      }
-      this.#o.onChange(w.target.podUid);
+    const verdict = {
+      result: outcome.result === "success" ? "Success" : outcome.result === "warning" ? "Warning" : "Failure",
+      output: outcome.message,
+    } as const;
+    this.#probeTotal.inc({ ...labels, result: verdict.result === "Failure" ? "failed" : "successful" });
+    if (verdict.result === "Failure")
+      this.#o.log.debug("probe failed", { ...labels, output: outcome.message });
+    const update = w.core.report(verdict, t.containerId);
+    if (update.kill) {
+      this.#o.log.info(`Container ${t.container.name} failed ${w.core.probeType} probe, will be restarted`, {
+        pod: `${labels.namespace}/${labels.pod}`,
+        output: outcome.message,
+      });
     }
-    schedule();
+    if (update.changed) this.#o.onChange(labels.pod_uid);
+    this.#schedule(w);
   }
 }
