@@ -296,9 +296,13 @@ export class NftablesProxier implements Backend {
           }
       return m;
     };
+    // Element additions go after the chains they point at (nft resolves `goto <chain>` while it
+    // applies the transaction, in order): collected here, appended after step 4.
+    const addTx: string[] = [];
+    const addOps: NftModelOp[] = [];
     const elemAdd = (set: string, key: string, body: string) => {
-      tx.push(`add element ${p} ${set} { ${body} }`);
-      ops.push({ t: "elemAdd", set, key, body });
+      addTx.push(`add element ${p} ${set} { ${body} }`);
+      addOps.push({ t: "elemAdd", set, key, body });
       elementsAdded++;
     };
     const elemDel = (set: string, key: string) => {
@@ -377,6 +381,8 @@ export class NftablesProxier implements Backend {
         }
       }
     }
+    for (const l of addTx) tx.push(l);
+    for (const o of addOps) ops.push(o);
     // 5. Stale chains: flush now, delete later. Stale affinity sets go at once.
     const candidates = new Set<string>();
     if (full) {
