@@ -115,8 +115,26 @@ export function normalizeRule(rule: string): string {
     } else cur.push(v);
   }
   flush();
-  // Module loads (`-m tcp`, `-m comment`) carry no meaning on their own here; the options do.
-  const kept = groups.filter((g) => !g.startsWith("-m ") && !g.startsWith("--match "));
+  // Module loads (`-m tcp`, `-m comment`) carry no meaning on their own here; the options do. Defaults
+  // iptables-save spells out (`--mask 255.255.255.255 --rsource` of -m recent) go, and the MARK shorthands
+  // become the --set-xmark form iptables-save prints.
+  const kept = groups
+    .filter((g) => !g.startsWith("-m ") && !g.startsWith("--match "))
+    .filter(
+      (g) =>
+        g !== "--rsource" &&
+        g !== "--mask 255.255.255.255" &&
+        g !== "--mask ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff" &&
+        g !== "--reject-with icmp-port-unreachable" &&
+        g !== "--reject-with icmp6-port-unreachable",
+    )
+    .map((g) => {
+      const or = /^--or-mark (\S+)$/.exec(g);
+      if (or) return `--set-xmark ${or[1]}/${or[1]}`;
+      const xor = /^--xor-mark (\S+)$/.exec(g);
+      if (xor) return `--set-xmark ${xor[1]}/0x0`;
+      return g;
+    });
   const head = kept.filter((g) => g.startsWith("-A "));
   const jump = kept.filter(
     (g) =>

@@ -3,6 +3,7 @@ import { describe, expect, it } from "../../test/harness.ts";
 import { type ProxierConfig, planRules, renderRules } from "./mod.ts";
 import { normalizeNftRule, parseNftList } from "./nft-plan.ts";
 import { clusterIPService, sliceFor } from "./test-support/objects.ts";
+import { realIptablesSave, realNftList } from "./test-support/real-kernel-samples.ts";
 
 const objects = [
   clusterIPService(1),
@@ -142,5 +143,30 @@ describe("planRules (ipvs)", () => {
       renderRules(ipvs, objects).ipvs!.iptablesRestore,
     ].join("\n");
     expect(planRules(ipvs, objects, upToDate).text).toBe("");
+  });
+});
+
+describe("plan against real kernel output", () => {
+  const real = [
+    clusterIPService(1),
+    sliceFor(1, 2),
+    clusterIPService(3, {
+      sessionAffinity: "ClientIP",
+      type: "NodePort",
+      ports: [{ name: "http", protocol: "TCP", port: 80, nodePort: 30003 }],
+    }),
+    sliceFor(3, 2),
+    clusterIPService(4),
+  ];
+  it("iptables-save of kite's own rules plans nothing; a changed endpoint plans only its chains", () => {
+    expect(planRules(ipt, real, realIptablesSave).text).toBe("");
+    const moved = sliceFor(1, 2);
+    moved.endpoints![0]!.addresses = ["10.9.9.9"];
+    const plan = planRules(ipt, [...real.slice(0, 1), moved, ...real.slice(2)], realIptablesSave);
+    expect(plan.chainsChanged).toBe(2); // KUBE-SVC of svc1 and the new SEP
+    expect(plan.chainsDeleted).toBe(1); // the old SEP
+  });
+  it("nft list table of kite's own table plans nothing", () => {
+    expect(planRules(nft, real, realNftList).text).toBe("");
   });
 });
