@@ -5,6 +5,7 @@ import { type RunningServer, serveApp } from "../http/serve.ts";
 import type { Logger } from "../log/logger.ts";
 import { MetricsRegistry } from "../metrics/registry.ts";
 import { createAuthenticator, readTokenFile } from "./authn.ts";
+import { evictionConfigOf } from "./eviction-manager.ts";
 import { startHousekeeping } from "./housekeeping.ts";
 import { Kubelet } from "./kubelet.ts";
 import { createManifestSource } from "./manifest-source.ts";
@@ -55,6 +56,8 @@ export async function startNodeDaemon(
   log: Logger,
   extra: { sources?: PodSource[]; sinks?: StatusSink[] } = {},
 ): Promise<NodeDaemon> {
+  // Eviction settings are parsed and checked by the core before anything starts (errors name the field).
+  evictionConfigOf(config);
   const metrics = new MetricsRegistry();
   const cri = createCriClient({
     socketPath: config.runtimeSocket,

@@ -1,3 +1,10 @@
+import {
+  EvictionManager as CoreEvictionManager,
+  type EvictionConfig,
+  type EvictionStep,
+  evictionConfigFromKubeletConfiguration,
+  type StatsSummary,
+} from "../../core/kubelet/mod.ts";
 import type { CriClient } from "../cri/mod.ts";
 import type { Logger } from "../log/logger.ts";
 import type { MetricsRegistry } from "../metrics/registry.ts";
@@ -6,8 +13,18 @@ import type { ImageGarbageCollector } from "./image-gc.ts";
 import type { Kubelet } from "./kubelet.ts";
 import type { NodeConfig } from "./node-config.ts";
 import { fsStats, nodeMemoryStats, pidStats } from "./node-stats.ts";
-import { isCriticalPod, signalCondition, thresholdAmount } from "./policy.ts";
 import { imageFsStats } from "./stats-summary.ts";
+
+/** The eviction settings of a node config, parsed and validated by the core (errors name the field). */
+export function evictionConfigOf(config: NodeConfig): EvictionConfig {
+  return evictionConfigFromKubeletConfiguration({
+    evictionHard: config.evictionHard,
+    evictionSoft: config.evictionSoft,
+    evictionSoftGracePeriod: config.evictionSoftGracePeriod,
+    evictionMinimumReclaim: config.evictionMinimumReclaim,
+    evictionPressureTransitionPeriod: `${Math.round(config.evictionPressureTransitionPeriodMs / 1000)}s`,
+  });
+}
 
 export interface EvictionManagerOptions {
   cri: CriClient;
@@ -19,90 +36,84 @@ export interface EvictionManagerOptions {
   metrics: MetricsRegistry;
 }
 
-export interface Observation {
-  available: number;
-  capacity: number;
-}
-
 /**
- * The eviction manager loop (every 10 s): observes the signals from /proc, cgroups and statfs, compares them with
- * the hard thresholds, keeps node conditions (with the pressure transition period), reclaims node-level resources
- * (container GC, then image GC) for disk signals, and otherwise evicts at most one non-critical pod per cycle.
- * Static pods are critical, so with only a manifest folder nothing is ever evicted (as upstream).
+ * The eviction manager loop (every 10 s). The decisions — thresholds met, grace periods, node conditions with the
+ * pressure transition period, reclaim first, ranking, the one pod to evict — are core/kubelet's EvictionManager;
+ * this adapter feeds it real signals (/proc/meminfo and the root memory cgroup, statfs of the root and image
+ * filesystems, inodes, pid_max vs processes) and carries out the reclaim (container GC, image GC) it asks for.
+ * Static pods are critical, so with a manifest folder alone the core never picks a pod (as upstream).
  */
 export class EvictionManager {
   readonly #o: EvictionManagerOptions;
-  readonly #lastObserved = new Map<string, number>();
+  readonly #core: CoreEvictionManager;
+  readonly #evictions;
   conditions = new Set<string>();
 
   constructor(o: EvictionManagerOptions) {
     this.#o = o;
+    this.#core = new CoreEvictionManager({
+      config: evictionConfigOf(o.config),
+      localStorageCapacityIsolation: false,
+    });
+    this.#evictions = o.metrics.counter(
+      "kubelet_evictions",
+      "Cumulative number of pod evictions by eviction signal",
+    );
   }
 
-  /** Signal → observation, as makeSignalObservations. */
-  async observe(): Promise<Map<string, Observation>> {
-    const obs = new Map<string, Observation>();
+  /** The node part of /stats/summary the core observes signals from. */
+  async summary(): Promise<StatsSummary> {
+    const time = new Date().toISOString();
     const mem = nodeMemoryStats();
-    obs.set("memory.available", { available: mem.availableBytes, capacity: mem.capacityBytes });
     const root = fsStats(this.#o.config.rootDir);
-    if (root) {
-      obs.set("nodefs.available", { available: root.availableBytes, capacity: root.capacityBytes });
-      obs.set("nodefs.inodesFree", { available: root.inodesFree, capacity: root.inodes });
-    }
     const image = await imageFsStats(this.#o.cri).catch(() => undefined);
-    if (image) {
-      obs.set("imagefs.available", { available: image.availableBytes, capacity: image.capacityBytes });
-      obs.set("imagefs.inodesFree", { available: image.inodesFree, capacity: image.inodes });
-    }
     const pids = pidStats();
-    obs.set("pid.available", { available: pids.maxpid - pids.curproc, capacity: pids.maxpid });
-    return obs;
+    return {
+      node: {
+        nodeName: this.#o.config.nodeName,
+        memory: {
+          time,
+          availableBytes: mem.availableBytes,
+          workingSetBytes: mem.workingSetBytes,
+          usageBytes: mem.usageBytes,
+        },
+        ...(root ? { fs: { time, ...root } } : {}),
+        ...(image ? { runtime: { imageFs: { time, ...image } } } : {}),
+        rlimit: { time, maxpid: pids.maxpid, curproc: pids.curproc },
+      },
+      pods: [],
+    };
   }
 
-  /** The hard thresholds currently met. */
-  thresholdsMet(obs: Map<string, Observation>): string[] {
-    const met: string[] = [];
-    for (const [signal, value] of Object.entries(this.#o.config.evictionHard)) {
-      const o = obs.get(signal);
-      if (!o) continue;
-      const amount = thresholdAmount(value, o.capacity);
-      if (amount !== undefined && o.available < amount) met.push(signal);
-    }
-    return met;
-  }
-
-  async synchronize(now = Date.now()): Promise<void> {
-    const obs = await this.observe();
-    let met = this.thresholdsMet(obs);
-    for (const s of met) this.#lastObserved.set(signalCondition[s] ?? s, now);
-    const conditions = new Set<string>();
-    for (const [cond, t] of this.#lastObserved) {
-      if (now - t < this.#o.config.evictionPressureTransitionPeriodMs) conditions.add(cond);
-    }
+  async synchronize(now = Date.now()): Promise<EvictionStep> {
+    const pods = this.#o.kubelet.pods();
+    let step = this.#core.synchronize({ now, summary: await this.summary(), pods });
+    const conditions = new Set<string>(this.#core.nodeConditions());
     for (const c of conditions)
       if (!this.conditions.has(c)) this.#o.log.warn("node condition", { condition: c, status: "True" });
+    for (const c of this.conditions)
+      if (!conditions.has(c)) this.#o.log.info("node condition", { condition: c, status: "False" });
     this.conditions = conditions;
-    if (met.length === 0) return;
-    // Reclaim node-level resources first for disk signals.
-    if (met.some((s) => s.startsWith("nodefs") || s.startsWith("imagefs"))) {
-      await this.#o.containerGc.collect(true);
-      await this.#o.imageGc.deleteUnusedImages();
-      met = this.thresholdsMet(await this.observe());
-      if (met.length === 0) return;
-    }
-    const signal = met.find((s) => s.startsWith("memory")) ?? met[0]!;
-    const candidates = this.#o.kubelet.pods().filter((p) => !isCriticalPod(p));
-    if (candidates.length === 0) {
-      this.#o.log.warn("eviction threshold met but every pod is critical (static pods are never evicted)", {
-        signal,
+    if (step.action === "reclaim") {
+      this.#o.log.warn("eviction threshold met; reclaiming node-level resources", {
+        signal: step.signal,
+        reclaim: step.reclaim,
       });
-      return;
+      for (const r of step.reclaim) {
+        if (r === "deleteAllUnusedContainers") await this.#o.containerGc.collect(true);
+        else await this.#o.imageGc.deleteUnusedImages();
+      }
+      step = this.#core.afterReclaim({ now: Date.now(), summary: await this.summary(), pods });
     }
-    this.#o.log.warn("eviction threshold met; pods from the API server would be ranked and evicted here", {
-      signal,
-    });
-    this.#o.metrics
-      .counter("kubelet_evictions", "Cumulative number of pod evictions by eviction signal")
-      .inc({ eviction_signal: signal }, 0);
+    if (step.action === "evict") {
+      // Only pods from an API-server source can be chosen (static pods are critical); the pod worker API for
+      // killing them with the evicted status arrives with that source.
+      this.#evictions.inc({ eviction_signal: step.signal });
+      this.#o.log.warn("evicting pod", {
+        pod: `${step.pod.metadata.namespace}/${step.pod.metadata.name}`,
+        message: step.message,
+      });
+    }
+    return step;
   }
 }

@@ -1,8 +1,9 @@
 /**
  * The one seam between the node daemon and the kubelet policy. Every decision the daemon acts on comes through
  * here. QoS, oom_score_adj, phase, conditions, pod criticality, crash-loop and image-pull back-off, image pull
- * decisions and HTTP probe classification come from core/kubelet; the probe threshold machine, eviction threshold
- * amounts and image GC arithmetic below are interim stand-ins until they are wired to their core twins.
+ * decisions and HTTP probe classification come from core/kubelet; probes are
+ * thresholded by the core ProbeWorker and eviction decided by the core EvictionManager; the image GC arithmetic
+ * below is an interim stand-in until the image GC loop is wired to the core ImageGCManager.
  */
 import type {
   Container,
@@ -21,7 +22,6 @@ import {
   getPhase,
   isStaticPod,
 } from "../../core/kubelet/mod.ts";
-import { parseQuantity, quantityValue } from "../../core/quantity/mod.ts";
 
 /** QoS class (core computePodQOS). */
 export function qosClass(pod: Pod): PodQOSClass {
@@ -101,29 +101,6 @@ export {
   imagePullFailed,
   maxImageBackOffMs,
 } from "../../core/kubelet/mod.ts";
-
-/** A threshold value ("100Mi" or "10%") as an amount of the signal's capacity; undefined when disabled (0%/100%). */
-export function thresholdAmount(value: string, capacity: number): number | undefined {
-  const v = value.trim();
-  if (v.endsWith("%")) {
-    const p = Number(v.slice(0, -1));
-    if (!Number.isFinite(p) || p < 0 || p > 100) throw new Error(`invalid percentage ${v}`);
-    if (p === 0 || p === 100) return undefined;
-    return (capacity * p) / 100;
-  }
-  return Number(quantityValue(parseQuantity(v)));
-}
-
-/** The node condition each eviction signal drives. */
-export const signalCondition: Record<string, "MemoryPressure" | "DiskPressure" | "PIDPressure"> = {
-  "memory.available": "MemoryPressure",
-  "allocatableMemory.available": "MemoryPressure",
-  "nodefs.available": "DiskPressure",
-  "nodefs.inodesFree": "DiskPressure",
-  "imagefs.available": "DiskPressure",
-  "imagefs.inodesFree": "DiskPressure",
-  "pid.available": "PIDPressure",
-};
 
 /** IsCriticalPod (core): static, mirror, or priority ≥ 2e9 pods are never evicted. */
 export function isCriticalPod(pod: Pod): boolean {
