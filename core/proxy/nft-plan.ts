@@ -37,6 +37,16 @@ export function normalizeNftRule(rule: string): string {
   r = r.replace(/\{ ([^{},]+) \}/g, (m, inner: string) => (/ : /.test(inner) ? m : inner.trim()));
   r = r.replace(/\s*,\s*/g, " , ");
   r = r.replace(/\s+/g, " ");
+  // nft lists anonymous set elements sorted; verdict maps (`k : v`) keep their order.
+  r = r.replace(/\{ ([^{}]+) \}/g, (m, inner: string) =>
+    inner.includes(" : ")
+      ? m
+      : `{ ${inner
+          .split(" , ")
+          .map((x) => x.trim())
+          .sort()
+          .join(" , ")} }`,
+  );
   return r;
 }
 
