@@ -417,7 +417,7 @@ export class Kubelet {
     let sandboxId: string;
     let sandboxAttempt: number;
     let podIp: string;
-    if (!sandbox || !sandbox.ready || (sandbox.hash && sandbox.hash !== wantHash)) {
+    if (!sandbox?.ready || (sandbox.hash && sandbox.hash !== wantHash)) {
       // A new sandbox: everything from the old one goes.
       const status = this.#statuses.get(uid);
       if (status && isTerminalPhase(status.status?.phase) && pod.spec.restartPolicy !== "Always") {

@@ -2,8 +2,8 @@
  * The one seam between the node daemon and the kubelet policy. Every decision the daemon acts on comes through
  * here. QoS, oom_score_adj, phase, conditions, pod criticality, crash-loop and image-pull back-off, image pull
  * decisions and HTTP probe classification come from core/kubelet; probes are
- * thresholded by the core ProbeWorker and eviction decided by the core EvictionManager; the image GC arithmetic
- * below is an interim stand-in until the image GC loop is wired to the core ImageGCManager.
+ * thresholded by the core ProbeWorker, eviction decided by the core EvictionManager and image GC by the core
+ * ImageGCManager (used directly by those adapters).
  */
 import type {
   Container,
@@ -105,13 +105,4 @@ export {
 /** IsCriticalPod (core): static, mirror, or priority ≥ 2e9 pods are never evicted. */
 export function isCriticalPod(pod: Pod): boolean {
   return coreIsCriticalPod(pod);
-}
-
-/** Image GC: usage% = 100 − floor(available×100/capacity); at ≥ high, free down to low. */
-export function imageGcBytesToFree(capacity: number, available: number, high: number, low: number): number {
-  if (capacity <= 0) throw new Error("invalid capacity 0 on image filesystem");
-  const avail = Math.min(available, capacity);
-  const usage = 100 - Math.floor((avail * 100) / capacity);
-  if (usage < high) return 0;
-  return Math.max(0, Math.floor((capacity * (100 - low)) / 100) - avail);
 }
