@@ -6,9 +6,9 @@
  */
 export * from "./api/mod.ts";
 export * from "./errors/mod.ts";
-export * from "./labels/mod.ts";
-export * from "./quantity/mod.ts";
-export { kiteVersion } from "./version.ts";
 export * as kubelet from "./kubelet/mod.ts";
+export * from "./labels/mod.ts";
 export * as proxy from "./proxy/mod.ts";
+export * from "./quantity/mod.ts";
 export * as scheduler from "./scheduler/mod.ts";
+export { kiteVersion } from "./version.ts";

@@ -37,7 +37,15 @@ describe("kite extender", () => {
   it("refuses both an API server and a cache folder", async () => {
     const file = join(dir, "both.yaml");
     writeFileSync(file, "nodeCacheCapable: true\ncacheDir: cache\n");
-    const r = await run(["extender", "--config", file, "--kubeconfig", "/nonexistent", "--listen", "127.0.0.1:0"]);
+    const r = await run([
+      "extender",
+      "--config",
+      file,
+      "--kubeconfig",
+      "/nonexistent",
+      "--listen",
+      "127.0.0.1:0",
+    ]);
     expect(r.code).toBe(2);
     expect(r.err).toContain("kubeconfig: give either --kubeconfig or the config's cacheDir");
   });
