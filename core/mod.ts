@@ -5,6 +5,7 @@
  * core/kubelet/mod.ts) re-exported here.
  */
 export * from "./api/mod.ts";
+export { formatDuration, parseDuration } from "./duration/mod.ts";
 export * from "./errors/mod.ts";
 export * as kubelet from "./kubelet/mod.ts";
 export * from "./labels/mod.ts";

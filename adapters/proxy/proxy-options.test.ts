@@ -3,7 +3,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseGoDuration } from "./go-duration.ts";
 import { goTimeString } from "./health-server.ts";
 import { runProxyCli } from "./proxy-cli.ts";
 import { parseProxyOptions } from "./proxy-options.ts";
@@ -89,16 +88,20 @@ describe("proxy options", () => {
     expect(() => parseProxyOptions(["--bogus"], "h")).toThrow(/bogus/);
   });
 
-  it("parses Go durations", () => {
-    expect(parseGoDuration("1m0s", "f")).toBe(60_000);
-    expect(parseGoDuration("1.5h", "f")).toBe(5_400_000);
-    expect(parseGoDuration("250ms", "f")).toBe(250);
+  it("takes periods as Go durations, never negative", () => {
+    expect(
+      parseProxyOptions(["--sync-period", "1.5h", "--min-sync-period", "250ms"], "h").options,
+    ).toMatchObject({
+      syncPeriodMs: 5_400_000,
+      minSyncPeriodMs: 250,
+    });
+    expect(() => parseProxyOptions(["--min-sync-period=-1s"], "h")).toThrow(/--min-sync-period.*negative/);
     fc.assert(
       fc.property(fc.string(), (s) => {
         try {
-          expect(parseGoDuration(s, "f")).toBeGreaterThanOrEqual(0);
+          expect(parseProxyOptions([`--sync-period=${s}`], "h").options.syncPeriodMs).toBeGreaterThanOrEqual(0);
         } catch (e) {
-          expect(String(e)).toMatch(/f: .*not a duration/);
+          expect(String(e)).toMatch(/--sync-period/);
         }
       }),
     );

@@ -4,10 +4,18 @@
  */
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
+import { parseDuration } from "../../core/duration/mod.ts";
 import { KiteError } from "../../core/errors/mod.ts";
 import type { ProxyMode } from "../../core/proxy/types.ts";
 import { parseFlags, parseHostPort } from "../cli/args.ts";
-import { parseGoDuration } from "./go-duration.ts";
+
+/** A Go duration that must not be negative (periods and intervals). */
+function nonNegativeDuration(value: string, field: string): number {
+  const ms = parseDuration(value, field);
+  if (ms < 0)
+    throw new KiteError("invalid_argument", `${JSON.stringify(value)} must not be negative`, { field });
+  return ms;
+}
 
 export interface ProxyOptions {
   mode: ProxyMode;
@@ -171,10 +179,10 @@ export function parseProxyOptions(
   }
   const section = mode === "ipvs" ? "ipvs" : mode === "nftables" ? "nftables" : "iptables";
   const dur = (flag: string | undefined, flagName: string, paths: string[][], dflt: number) => {
-    if (flag !== undefined) return parseGoDuration(flag, flagName);
+    if (flag !== undefined) return nonNegativeDuration(flag, flagName);
     for (const p of paths) {
       const v = fileStr(file, p, p.join("."));
-      if (v !== undefined) return parseGoDuration(v, `--config ${p.join(".")}`);
+      if (v !== undefined) return nonNegativeDuration(v, `--config ${p.join(".")}`);
     }
     return dflt;
   };
@@ -261,7 +269,7 @@ export function parseProxyOptions(
     logFormat: fmt,
     iptablesBackend: iptablesBackend(f["iptables-backend"]),
     rescanIntervalMs: f["objects-rescan-period"]
-      ? parseGoDuration(f["objects-rescan-period"], "--objects-rescan-period")
+      ? nonNegativeDuration(f["objects-rescan-period"], "--objects-rescan-period")
       : 5000,
   };
   if (options.clusterCIDR === "") options.clusterCIDR = undefined;

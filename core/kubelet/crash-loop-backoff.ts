@@ -1,5 +1,5 @@
 import type { Pod } from "../api/mod.ts";
-import { formatDuration } from "./duration.ts";
+import { formatDuration } from "../duration/mod.ts";
 
 /** Initial container restart back-off (containerBackOffPeriod). */
 export const containerBackOffPeriodMs = 10_000;

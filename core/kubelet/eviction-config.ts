@@ -1,6 +1,6 @@
+import { parseDuration } from "../duration/mod.ts";
 import { invalidArgument } from "../errors/mod.ts";
 import { parseQuantity, quantityValue } from "../quantity/mod.ts";
-import { parseDuration } from "./duration.ts";
 import { type EvictionSignal, isEvictionSignal, userEvictionSignals } from "./eviction-signals.ts";
 import type { Threshold, ThresholdValue } from "./eviction-threshold.ts";
 

@@ -4,6 +4,8 @@
  * and carries out what comes back. Documented in docs/kubelet-policy.md.
  */
 
+// Durations
+export { formatDuration, parseDuration } from "../duration/mod.ts";
 // Container GC
 export {
   type ContainerGCInput,
@@ -36,8 +38,6 @@ export {
   maxContainerBackOffMs,
   maxImageBackOffMs,
 } from "./crash-loop-backoff.ts";
-// Durations
-export { formatDuration, parseDuration } from "./duration.ts";
 // Eviction ranking
 export {
   type CmpFunc,
