@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync } from "node:fs";
+import type { MiddlewareHandler } from "hono";
 import { KiteError } from "../../core/errors/mod.ts";
 import { type CriClient, createCriClient } from "../cri/mod.ts";
 import { type RunningServer, serveApp } from "../http/serve.ts";
@@ -54,7 +55,7 @@ async function waitForRuntime(cri: CriClient, log: Logger): Promise<void> {
 export async function startNodeDaemon(
   config: NodeConfig,
   log: Logger,
-  extra: { sources?: PodSource[]; sinks?: StatusSink[] } = {},
+  extra: { sources?: PodSource[]; sinks?: StatusSink[]; auth?: MiddlewareHandler } = {},
 ): Promise<NodeDaemon> {
   // Eviction settings are parsed and checked by the core before anything starts (errors name the field).
   evictionConfigOf(config);
@@ -198,11 +199,13 @@ export async function startNodeDaemon(
     });
     if (tls.generated) log.info("generated a self-signed serving certificate", { dir: config.certDir });
     const ca = config.clientCaFile ? readFileSync(config.clientCaFile) : undefined;
-    const auth = createAuthenticator({
-      ...(config.tokenAuthFile ? { tokens: readTokenFile(config.tokenAuthFile) } : {}),
-      clientCa: !!ca,
-      anonymous: config.anonymousAuth,
-    });
+    const auth =
+      extra.auth ??
+      createAuthenticator({
+        ...(config.tokenAuthFile ? { tokens: readTokenFile(config.tokenAuthFile) } : {}),
+        clientCa: !!ca,
+        anonymous: config.anonymousAuth,
+      });
     servers.main = await serveApp(createNodeApp(deps, auth) as never, {
       host: config.address,
       port: config.port,

@@ -1,7 +1,7 @@
 import { statSync } from "node:fs";
 import type { IncomingMessage } from "node:http";
 import type { TLSSocket } from "node:tls";
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import { stream } from "hono/streaming";
 import type { Pod } from "../../core/api/mod.ts";
 import { type MetricsRegistry, metricsContentType } from "../metrics/registry.ts";
@@ -61,15 +61,20 @@ function defaultRoutes(deps: NodeServerDeps, app: Hono<Env>): void {
   app.get("/metrics/probes", (c) => metrics(c));
 }
 
-/** The authenticated API of port 10250. */
-export function createNodeApp(deps: NodeServerDeps, auth: Authenticator): Hono<Env> {
+/** The authenticated API of port 10250 (a token-file/client-CA authenticator, or a cluster-mode middleware). */
+export function createNodeApp(deps: NodeServerDeps, auth: Authenticator | MiddlewareHandler): Hono<Env> {
   const app = new Hono<Env>();
-  app.use("*", async (c, next) => {
-    const socket = c.env?.incoming?.socket as TLSSocket | undefined;
-    const user = auth.authenticate(c.req.raw.headers, socket);
-    if (!user) return c.text("Unauthorized", 401);
-    await next();
-  });
+  if (typeof auth === "function") {
+    // Cluster mode: client certificates + TokenReview + SubjectAccessReview.
+    app.use("*", auth);
+  } else {
+    app.use("*", async (c, next) => {
+      const socket = c.env?.incoming?.socket as TLSSocket | undefined;
+      const user = auth.authenticate(c.req.raw.headers, socket);
+      if (!user) return c.text("Unauthorized", 401);
+      await next();
+    });
+  }
   defaultRoutes(deps, app);
   app.get("/runningpods/", (c) => {
     const items: Pod[] = deps

@@ -1,4 +1,10 @@
+import { readFileSync } from "node:fs";
 import { KiteError } from "../../../core/errors/mod.ts";
+import {
+  clusterModeRequested,
+  clusterNodeFlags,
+  prepareClusterNode,
+} from "../../apiserver/node-cluster-mode.ts";
 import { createLogger } from "../../log/logger.ts";
 import { startNodeDaemon } from "../../node/daemon.ts";
 import { nodeFlags, resolveNodeConfig } from "../../node/node-config.ts";
@@ -8,6 +14,7 @@ import type { Command } from "../command.ts";
 const usage = `kite node: the node agent (kubelet) running static pods through the CRI
 
 Usage: kite node --pod-manifest-path DIR [flags]
+       kite node --kubeconfig FILE [--bootstrap-kubeconfig FILE] [flags]   (cluster member)
 
 Flags (kubelet names; flags override --config):
   --config FILE                       KubeletConfiguration YAML (unknown fields are warned about)
@@ -33,6 +40,14 @@ Flags (kubelet names; flags override --config):
   --status-file F                     write every pod with its status to F (used by kite up)
   --logging-format text|json  -v N
 
+Cluster mode (pods bound to this node by the API server; see docs/cluster.md):
+  --kubeconfig FILE                   API server credentials (written here by TLS bootstrapping)
+  --bootstrap-kubeconfig FILE         bootstrap token kubeconfig: CSR, approval, client certificate, rotation
+  --node-labels k=v,...  --register-with-taints k=v:Effect,...
+  --kube-reserved LIST --system-reserved LIST   subtracted from allocatable
+  --authentication-token-webhook      bearer tokens on 10250 via TokenReview
+  --authorization-mode Webhook|AlwaysAllow      (Webhook: SubjectAccessReview; default)
+
 Stopping kite node leaves the pods running; started again, it adopts them.`;
 
 export const nodeCommand: Command = {
@@ -40,7 +55,7 @@ export const nodeCommand: Command = {
   summary: "Run the node agent (static pods through the CRI)",
   usage,
   async run(args) {
-    const { values, positionals } = parseFlags(args, nodeFlags);
+    const { values, positionals } = parseFlags(args, { ...nodeFlags, ...clusterNodeFlags });
     if (positionals.length > 0) {
       throw new KiteError("invalid_argument", `unexpected argument ${JSON.stringify(positionals[0])}`, {
         field: "args",
@@ -52,7 +67,18 @@ export const nodeCommand: Command = {
       format: config.loggingFormat,
       level: config.verbosity >= 4 ? "debug" : "info",
     });
-    const daemon = await startNodeDaemon(config, log);
+    const clientCa = config.clientCaFile ? readFileSync(config.clientCaFile, "utf8") : undefined;
+    const cluster = clusterModeRequested(values)
+      ? await prepareClusterNode(config, values, log, clientCa ? { clientCa } : {})
+      : undefined;
+    const daemon = await startNodeDaemon(config, log, {
+      ...(cluster?.daemonExtras ?? {}),
+      ...(cluster?.auth ? { auth: cluster.auth } : {}),
+    });
+    if (cluster) {
+      cluster.node.setRuntimeView((uid) => daemon.kubelet.runtimePods().some((p) => p.uid === uid));
+      await cluster.start();
+    }
     await new Promise<void>((resolve) => {
       const stop = () => {
         log.info("shutting down; pods keep running", {});
@@ -61,6 +87,7 @@ export const nodeCommand: Command = {
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
     });
+    await cluster?.stop();
     await daemon.stop();
     return 0;
   },
