@@ -99,7 +99,9 @@ describe("proxy options", () => {
     fc.assert(
       fc.property(fc.string(), (s) => {
         try {
-          expect(parseProxyOptions([`--sync-period=${s}`], "h").options.syncPeriodMs).toBeGreaterThanOrEqual(0);
+          expect(parseProxyOptions([`--sync-period=${s}`], "h").options.syncPeriodMs).toBeGreaterThanOrEqual(
+            0,
+          );
         } catch (e) {
           expect(String(e)).toMatch(/--sync-period/);
         }
