@@ -12,6 +12,7 @@ import { Kubelet } from "./kubelet.ts";
 import { createManifestSource } from "./manifest-source.ts";
 import { startMemoryTrim } from "./memory-trim.ts";
 import type { NodeConfig } from "./node-config.ts";
+import { NodeHealthMonitor } from "./node-health.ts";
 import { detectNodeIp } from "./node-ip.ts";
 import { createHealthzApp, createNodeApp, createReadOnlyApp, type NodeServerDeps } from "./node-server.ts";
 import { nodeMemoryStats } from "./node-stats.ts";
@@ -26,6 +27,8 @@ export interface NodeDaemon {
   kubelet: Kubelet;
   cri: CriClient;
   servers: { healthz?: RunningServer; main?: RunningServer; readOnly?: RunningServer };
+  /** Ready / pressure conditions and the image list, for node status in cluster mode. */
+  nodeHealth: NodeHealthMonitor;
   stop(): Promise<void>;
 }
 
@@ -140,6 +143,13 @@ export async function startNodeDaemon(
       return { ok: false, reason: "syncloop failed: sync loop is not running" };
     return { ok: true };
   };
+  const nodeHealth = new NodeHealthMonitor({
+    cri,
+    conditions: () => housekeeping.eviction.conditions,
+    pleg: health,
+    log,
+  });
+  await nodeHealth.start();
   // Process metrics (the names of the Prometheus Go/Node clients), refreshed on scrape.
   const rssGauge = metrics.gauge("process_resident_memory_bytes", "Resident memory size in bytes.");
   const cpuGauge = metrics.gauge(
@@ -235,7 +245,9 @@ export async function startNodeDaemon(
     kubelet: k,
     cri,
     servers,
+    nodeHealth,
     async stop() {
+      nodeHealth.stop();
       housekeeping.stop();
       trim.stop();
       events.stop();

@@ -65,6 +65,8 @@ describe.skipIf(!!reason)("kite node in a cluster (private containerd)", () => {
     cluster = await prepareClusterNode(config, { kubeconfig }, log);
     daemon = await startNodeDaemon(config, log, cluster.daemonExtras);
     cluster.node.setRuntimeView((uid) => daemon.kubelet.runtimePods().some((p) => p.uid === uid));
+    cluster.node.setHealth(() => daemon.nodeHealth.health());
+    cluster.node.setImages(() => daemon.nodeHealth.images());
     await cluster.start();
   }, 180_000);
 

@@ -107,6 +107,16 @@ describe.skipIf(!!reason)("kite node --kubeconfig (the CLI command)", () => {
     expect((lease as { spec?: { holderIdentity?: string } }).spec?.holderIdentity).toBe(nodeName);
   }, 150_000);
 
+  it("reports the runtime's images in status.images", async () => {
+    const images = await waitFor("status.images", () => {
+      const n = api.get("nodes", nodeName) as unknown as Node | undefined;
+      return n?.status?.images?.length ? n.status.images : undefined;
+    });
+    expect(images.some((i) => i.names?.some((n) => n.includes("busybox")) && (i.sizeBytes ?? 0) > 0)).toBe(
+      true,
+    );
+  }, 60_000);
+
   it("stops on SIGTERM with exit code 0", async () => {
     const c = child!;
     const exited = new Promise<number | null>((r) => c.once("exit", (code) => r(code)));

@@ -77,6 +77,8 @@ export const nodeCommand: Command = {
     });
     if (cluster) {
       cluster.node.setRuntimeView((uid) => daemon.kubelet.runtimePods().some((p) => p.uid === uid));
+      cluster.node.setHealth(() => daemon.nodeHealth.health());
+      cluster.node.setImages(() => daemon.nodeHealth.images());
       await cluster.start();
     }
     await new Promise<void>((resolve) => {
