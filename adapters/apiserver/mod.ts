@@ -1,6 +1,7 @@
 /** kite's API-server side: the client layer and the cluster behaviours of kite node, proxy and extender. */
 export { ApiError, isAlreadyExists, isConflict, isGone, isNotFound, isRetriable } from "./api-error.ts";
 export { ApiPodSource, configSourceAnnotation, isMirrorPod, mirrorAnnotation } from "./api-pod-source.ts";
+export { apiVolumePlugins } from "./api-volumes.ts";
 export { writeVolumeAtomically } from "./atomic-writer.ts";
 export { Backoff, sleep } from "./backoff.ts";
 export { ClusterNode, type ClusterNodeOptions } from "./cluster-node.ts";

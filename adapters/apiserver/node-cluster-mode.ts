@@ -16,6 +16,8 @@ import type { NodeConfig as KubeletConfig } from "../node/node-config.ts";
 import { detectNodeIp } from "../node/node-ip.ts";
 import type { PodSource } from "../node/pod-source.ts";
 import type { StatusSink } from "../node/status-sink.ts";
+import type { VolumePlugin } from "../node/volume-plugin.ts";
+import { apiVolumePlugins } from "./api-volumes.ts";
 import { ClusterNode } from "./cluster-node.ts";
 import { connectNode, type NodeConnection } from "./cluster-wiring.ts";
 import { hostNodeConfig } from "./host-node.ts";
@@ -53,7 +55,7 @@ export interface PreparedClusterNode {
   node: ClusterNode;
   connection: NodeConnection;
   /** Pass to startNodeDaemon(config, log, daemonExtras). */
-  daemonExtras: { sources: PodSource[]; sinks: StatusSink[] };
+  daemonExtras: { sources: PodSource[]; sinks: StatusSink[]; volumePlugins: VolumePlugin[] };
   /** 10250 middleware (client certs + TokenReview + SubjectAccessReview), when webhook authn/authz is asked for. */
   auth: MiddlewareHandler | undefined;
   start(): Promise<void>;
@@ -130,7 +132,11 @@ export async function prepareClusterNode(
   return {
     node,
     connection,
-    daemonExtras: { sources: [node.podSource], sinks: [node.statusSink] },
+    daemonExtras: {
+      sources: [node.podSource],
+      sinks: [node.statusSink],
+      volumePlugins: apiVolumePlugins(connection.client),
+    },
     auth,
     start: () => node.start(),
     async stop() {

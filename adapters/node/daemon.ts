@@ -22,6 +22,7 @@ import { RuntimeManager } from "./runtime-manager.ts";
 import { servingCertificate } from "./serving-cert.ts";
 import { buildStatsSummary } from "./stats-summary.ts";
 import { createStatusFileSink, type StatusSink } from "./status-sink.ts";
+import type { VolumePlugin } from "./volume-plugin.ts";
 
 export interface NodeDaemon {
   kubelet: Kubelet;
@@ -58,7 +59,12 @@ async function waitForRuntime(cri: CriClient, log: Logger): Promise<void> {
 export async function startNodeDaemon(
   config: NodeConfig,
   log: Logger,
-  extra: { sources?: PodSource[]; sinks?: StatusSink[]; auth?: MiddlewareHandler } = {},
+  extra: {
+    sources?: PodSource[];
+    sinks?: StatusSink[];
+    auth?: MiddlewareHandler;
+    volumePlugins?: VolumePlugin[];
+  } = {},
 ): Promise<NodeDaemon> {
   // Eviction settings are parsed and checked by the core before anything starts (errors name the field).
   evictionConfigOf(config);
@@ -80,6 +86,7 @@ export async function startNodeDaemon(
     clusterDomain: config.clusterDomain,
     resolvConf: config.resolvConf,
     log,
+    ...(extra.volumePlugins ? { volumePlugins: extra.volumePlugins } : {}),
   });
   const sources: PodSource[] = [...(extra.sources ?? [])];
   if (config.staticPodPath) {

@@ -414,6 +414,28 @@ export class Kubelet {
     let rt = await listRuntimePod(this.#o.cri, uid);
     const sandbox = rt?.sandboxes[0];
     const wantHash = sandboxHash(pod);
+    // ConfigMap/Secret volumes: filled before the sandbox starts, refreshed on every sync after that.
+    try {
+      await this.#o.runtime.setUpPluginVolumes(pod);
+    } catch (e) {
+      const err = KiteError.from(e);
+      if (sandbox?.ready) {
+        this.#o.log.warn("refreshing a volume failed", {
+          pod: `${pod.metadata.namespace}/${pod.metadata.name}`,
+          err: err.rawMessage,
+        });
+      } else {
+        this.#o.log.warn("volume setup failed", {
+          pod: `${pod.metadata.namespace}/${pod.metadata.name}`,
+          err: err.rawMessage,
+        });
+        for (const c of pod.spec.containers) {
+          this.#reasons.set(key(uid, c.name), { reason: "ContainerCreating", message: err.rawMessage });
+        }
+        await this.#publish(pod, rt);
+        throw e;
+      }
+    }
     let sandboxId: string;
     let sandboxAttempt: number;
     let podIp: string;

@@ -15,6 +15,11 @@ export function emptyDirPath(paths: PodPaths, uid: string, volume: string): stri
   return join(podDir(paths, uid), "volumes", "kubernetes.io~empty-dir", volume);
 }
 
+/** The folder of a plugin volume (configMap, secret): <pod>/volumes/<plugin>/<volume>. */
+export function pluginVolumePath(paths: PodPaths, uid: string, plugin: string, volume: string): string {
+  return join(podDir(paths, uid), "volumes", plugin, volume);
+}
+
 /** The CRI log directory of a pod (pod log layout of the kubelet). */
 export function podLogDir(paths: PodPaths, pod: Pod): string {
   return join(paths.podLogsDir, `${pod.metadata.namespace}_${pod.metadata.name}_${pod.metadata.uid}`);

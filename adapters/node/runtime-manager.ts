@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import type { Container, LifecycleHandler, Pod } from "../../core/api/mod.ts";
+import type { Container, LifecycleHandler, Pod, Volume } from "../../core/api/mod.ts";
 import { KiteError } from "../../core/errors/mod.ts";
 import type { CriClient } from "../cri/mod.ts";
 import { cri } from "../cri/mod.ts";
@@ -21,8 +21,16 @@ import {
   labelPodUid,
 } from "./cri-labels.ts";
 import { podDnsConfig } from "./dns.ts";
-import { containerLogPath, emptyDirPath, type PodPaths, podDir, podLogDir } from "./pod-paths.ts";
+import {
+  containerLogPath,
+  emptyDirPath,
+  type PodPaths,
+  pluginVolumePath,
+  podDir,
+  podLogDir,
+} from "./pod-paths.ts";
 import { type Backoff, defaultImagePullPolicy, ensureImageExists, imagePullFailed } from "./policy.ts";
+import type { VolumePlugin } from "./volume-plugin.ts";
 
 export interface RuntimeManagerOptions {
   cri: CriClient;
@@ -33,6 +41,8 @@ export interface RuntimeManagerOptions {
   clusterDomain: string;
   resolvConf: string;
   log: Logger;
+  /** Volume types filled from outside the node (configMap/secret in cluster mode). */
+  volumePlugins?: VolumePlugin[];
 }
 
 function stableHash(v: unknown): string {
@@ -144,6 +154,31 @@ export class RuntimeManager {
     };
   }
 
+  #plugin(v: Volume | undefined): VolumePlugin | undefined {
+    return v ? this.#o.volumePlugins?.find((p) => p.handles(v)) : undefined;
+  }
+
+  /**
+   * Sets up (or refreshes) the pod's plugin volumes (configMap, secret). Throws a KiteError naming the first
+   * volume that failed, in upstream's words ("MountVolume.SetUp failed for volume ...").
+   */
+  async setUpPluginVolumes(pod: Pod): Promise<void> {
+    const uid = pod.metadata.uid!;
+    for (const v of pod.spec.volumes ?? []) {
+      const plugin = this.#plugin(v);
+      if (!plugin) continue;
+      try {
+        await plugin.setUp(pod, v, pluginVolumePath(this.#o.paths, uid, plugin.pluginName, v.name));
+      } catch (e) {
+        const err = KiteError.from(e);
+        throw new KiteError(err.code, `MountVolume.SetUp failed for volume "${v.name}" : ${err.rawMessage}`, {
+          field: `spec.volumes[${v.name}]`,
+          cause: e,
+        });
+      }
+    }
+  }
+
   /** Creates the pod's log and volume folders and runs its sandbox; returns the sandbox id and IP. */
   async runSandbox(pod: Pod, attempt: number): Promise<{ id: string; ip: string }> {
     const config = this.sandboxConfig(pod, attempt);
@@ -191,6 +226,18 @@ export class RuntimeManager {
     const volumes = new Map((pod.spec.volumes ?? []).map((v) => [v.name, v]));
     const mounts = (c.volumeMounts ?? []).map((m) => {
       const v = volumes.get(m.name);
+      const plugin = this.#plugin(v);
+      if (plugin) {
+        // configMap/secret volumes are always mounted read-only (as upstream).
+        const dir = pluginVolumePath(this.#o.paths, uid, plugin.pluginName, m.name);
+        return {
+          containerPath: m.mountPath,
+          hostPath: m.subPath ? `${dir}/${m.subPath}` : dir,
+          readonly: true,
+          selinuxRelabel: false,
+          propagation: cri.MountPropagation.PROPAGATION_PRIVATE,
+        };
+      }
       let hostPath = v?.hostPath ? v.hostPath.path : emptyDirPath(this.#o.paths, uid, m.name);
       if (m.subPath) {
         hostPath = `${hostPath}/${m.subPath}`;

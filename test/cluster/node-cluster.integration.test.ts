@@ -4,7 +4,7 @@
  * `kubectl delete` stops it and kite deletes it with grace 0. Static pods get mirror pods. Needs root,
  * containerd and the other node prerequisites (skips with the reason otherwise).
  */
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type PreparedClusterNode, prepareClusterNode } from "../../adapters/apiserver/node-cluster-mode.ts";
@@ -110,6 +110,45 @@ describe.skipIf(!!reason)("kite node in a cluster (private containerd)", () => {
         (r) => r.method === "PATCH" && r.path === "/api/v1/namespaces/default/pods/web/status",
       ),
     ).toBe(true);
+  }, 120_000);
+
+  it("fills a configMap volume from the API server before the pod starts", async () => {
+    api.seed("configmaps", {
+      metadata: { name: "greeting", namespace: "default" },
+      data: { "hello.txt": "hello from a configmap" },
+    });
+    api.seed("pods", {
+      metadata: { name: "cfg", namespace: "default" },
+      spec: {
+        nodeName,
+        terminationGracePeriodSeconds: 1,
+        containers: [
+          {
+            name: "app",
+            image: localImages.busybox,
+            command: ["sh", "-c", "cat /etc/greeting/hello.txt; echo; sleep 3600"],
+            volumeMounts: [{ name: "greeting", mountPath: "/etc/greeting" }],
+          },
+        ],
+        volumes: [{ name: "greeting", configMap: { name: "greeting" } }],
+      },
+    });
+    const pod = await waitFor(
+      "cfg Running",
+      () => {
+        const p = api.get("pods", "cfg", "default") as unknown as Pod | undefined;
+        return p?.status?.phase === "Running" ? p : undefined;
+      },
+      90_000,
+    );
+    const logFile = join(env.dir, "logs", `default_cfg_${pod.metadata.uid}`, "app", "0.log");
+    await waitFor("the configmap text in the container log", () => {
+      try {
+        return readFileSync(logFile, "utf8").includes("hello from a configmap");
+      } catch {
+        return false;
+      }
+    });
   }, 120_000);
 
   it("mirrors its static pod into the API server with the static pod's status", async () => {
