@@ -95,6 +95,14 @@ export class ClusterNode {
     this.statusSink = {
       podStatusChanged: (pod) => this.podStatusChanged(pod),
       podRemoved: (pod) => this.podRemoved(pod),
+      // The Evicted status itself arrives through podStatusChanged; here only the Warning event.
+      podEvicted: (pod, message) =>
+        void recordEvent(
+          options.client,
+          options.config.nodeName,
+          { involved: pod, type: "Warning", reason: "Evicted", message },
+          this.now(),
+        ).catch((err) => options.log?.warn("failed to record event", { err })),
       sourceErrorsChanged: (errors: SourceError[]) => {
         if (errors.length) options.log?.warn("pod source errors", { count: errors.length });
       },

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { Pod, PodPhase, PodStatus } from "../../core/api/mod.ts";
 import type { CriClient } from "../cri/mod.ts";
 import { silentLogger } from "../log/logger.ts";
 import { MetricsRegistry } from "../metrics/registry.ts";
@@ -10,21 +11,28 @@ import { resolveNodeConfig } from "./node-config.ts";
 
 const noImageFs = { image: { imageFsInfo: async () => ({ imageFilesystems: [] }) } } as unknown as CriClient;
 
-function manager(flags: Record<string, string>) {
+function manager(flags: Record<string, string>, pods: Pod[] = []) {
   const config = resolveNodeConfig({ "root-dir": "/", ...flags }, () => {});
   const reclaimed: string[] = [];
+  const evicted: { pod: Pod; grace: number; status: PodStatus; message: string }[] = [];
   const m = new EvictionManager({
     cri: noImageFs,
     log: silentLogger,
     config,
-    kubelet: { pods: () => [] } as unknown as Kubelet,
+    kubelet: {
+      pods: () => pods,
+      evictPod: async (pod: Pod, grace: number, status: PodStatus, message: string) => {
+        evicted.push({ pod, grace, status, message });
+        return true;
+      },
+    } as unknown as Kubelet,
     imageGc: { deleteUnusedImages: async () => reclaimed.push("images") } as unknown as ImageGarbageCollector,
     containerGc: {
       collect: async () => reclaimed.push("containers"),
     } as unknown as ContainerGarbageCollector,
     metrics: new MetricsRegistry(),
   });
-  return { m, reclaimed };
+  return { m, reclaimed, evicted };
 }
 
 describe("eviction manager adapter", () => {
@@ -48,6 +56,40 @@ describe("eviction manager adapter", () => {
     await m.synchronize();
     expect(m.conditions.size).toBe(0);
     expect(reclaimed).toEqual([]);
+  });
+
+  const pod = (name: string, source: string, phase: PodPhase = "Running"): Pod => ({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      name,
+      namespace: "default",
+      uid: `uid-${name}`,
+      annotations: { "kubernetes.io/config.source": source },
+    },
+    spec: { containers: [{ name: "c", image: "busybox" }] },
+    status: { phase },
+  });
+
+  it("evicts an API pod under memory pressure: grace 0 (hard threshold) and the Evicted status", async () => {
+    const { m, evicted } = manager({ "eviction-hard": "memory.available<1000Ti" }, [
+      pod("done", "api", "Failed"),
+      pod("web", "api"),
+    ]);
+    const step = await m.synchronize();
+    expect(step.action).toBe("evict");
+    expect(evicted).toHaveLength(1);
+    expect(evicted[0]?.pod.metadata.name).toBe("web");
+    expect(evicted[0]?.grace).toBe(0);
+    expect(evicted[0]?.status).toMatchObject({ phase: "Failed", reason: "Evicted" });
+    expect(evicted[0]?.message).toMatch(/^The node was low on resource: memory\./);
+    expect(evicted[0]?.status.message).toBe(evicted[0]?.message);
+  });
+
+  it("never evicts static pods", async () => {
+    const { m, evicted } = manager({ "eviction-hard": "memory.available<1000Ti" }, [pod("st", "file")]);
+    await m.synchronize();
+    expect(evicted).toEqual([]);
   });
 
   it("rejects bad thresholds naming the flag", () => {

@@ -86,7 +86,10 @@ export class EvictionManager {
   }
 
   async synchronize(now = Date.now()): Promise<EvictionStep> {
-    const pods = this.#o.kubelet.pods();
+    // Active pods only: evicted and finished pods are no candidates (and no longer use anything).
+    const pods = this.#o.kubelet
+      .pods()
+      .filter((p) => p.status?.phase !== "Failed" && p.status?.phase !== "Succeeded");
     let step = this.#core.synchronize({ now, summary: await this.summary(), pods });
     const conditions = new Set<string>(this.#core.nodeConditions());
     for (const c of conditions)
@@ -106,13 +109,22 @@ export class EvictionManager {
       step = this.#core.afterReclaim({ now: Date.now(), summary: await this.summary(), pods });
     }
     if (step.action === "evict") {
-      // Only pods from an API-server source can be chosen (static pods are critical); the pod worker API for
-      // killing them with the evicted status arrives with that source.
-      this.#evictions.inc({ eviction_signal: step.signal });
-      this.#o.log.warn("evicting pod", {
-        pod: `${step.pod.metadata.namespace}/${step.pod.metadata.name}`,
-        message: step.message,
-      });
+      // Only pods from the API server can be chosen (static pods are critical, as upstream): kill the pod with
+      // the core's grace period and report the Evicted status through the status sinks.
+      const source = step.pod.metadata.annotations?.["kubernetes.io/config.source"] ?? "api";
+      if (source === "api") {
+        const evicted = await this.#o.kubelet.evictPod(
+          step.pod,
+          step.gracePeriodSeconds,
+          step.status,
+          step.message,
+        );
+        if (evicted) this.#evictions.inc({ eviction_signal: step.signal });
+      } else {
+        this.#o.log.warn("eviction picked a static pod; static pods are not evicted", {
+          pod: `${step.pod.metadata.namespace}/${step.pod.metadata.name}`,
+        });
+      }
     }
     return step;
   }

@@ -76,6 +76,8 @@ function iso(ms: number): string | undefined {
 export class Kubelet {
   readonly #o: KubeletOptions;
   readonly #desired = new Map<string, Pod>();
+  /** Pods the eviction manager evicted: kept stopped, reported with this status (Failed, reason Evicted). */
+  readonly #evicted = new Map<string, PodStatus>();
   readonly #terminating = new Set<string>();
   #runtimePods = new Map<string, RuntimePod>();
   readonly #statusCache = new Map<string, cri.ContainerStatus>();
@@ -411,6 +413,11 @@ export class Kubelet {
   }
 
   async #syncPodInner(uid: string, pod: Pod): Promise<number | undefined> {
+    if (this.#evicted.has(uid)) {
+      // Evicted pods stay stopped until the API server deletes them (whatever their restart policy).
+      await this.#publish(pod, await listRuntimePod(this.#o.cri, uid));
+      return undefined;
+    }
     let rt = await listRuntimePod(this.#o.cri, uid);
     const sandbox = rt?.sandboxes[0];
     const wantHash = sandboxHash(pod);
@@ -754,6 +761,17 @@ export class Kubelet {
       containerStatuses: regular,
       qosClass: qosClass(pod),
     };
+    const evicted = this.#evicted.get(uid);
+    if (evicted) {
+      const types = new Set((evicted.conditions ?? []).map((c) => c.type));
+      status.phase = "Failed";
+      if (evicted.reason) status.reason = evicted.reason;
+      if (evicted.message) status.message = evicted.message;
+      status.conditions = [
+        ...(status.conditions ?? []).filter((c) => !types.has(c.type)),
+        ...(evicted.conditions ?? []),
+      ];
+    }
     const full: Pod = { ...pod, apiVersion: "v1", kind: "Pod", status };
     const before = JSON.stringify(prevStatus);
     this.#statuses.set(uid, full);
@@ -809,6 +827,28 @@ export class Kubelet {
     if (remove) for (const c of rt.containers) this.#statusCache.delete(c.id);
   }
 
+  /**
+   * Evicts a pod (the eviction manager's killPodFunc): stops it within `graceSeconds`, keeps it stopped and
+   * reports `status` (phase Failed, reason Evicted, the message, DisruptionTarget) through the status sinks.
+   * Returns false when the pod is not (or no longer) one this node runs.
+   */
+  async evictPod(pod: Pod, graceSeconds: number, status: PodStatus, message: string): Promise<boolean> {
+    const uid = pod.metadata.uid ?? "";
+    const current = this.#desired.get(uid);
+    if (!current || this.#evicted.has(uid)) return false;
+    this.#evicted.set(uid, status);
+    const rt = await listRuntimePod(this.#o.cri, uid);
+    this.#o.log.warn("evicting pod", {
+      pod: `${current.metadata.namespace}/${current.metadata.name}`,
+      gracePeriod: graceSeconds,
+      message,
+    });
+    if (rt) await this.#killRuntimePod(current, rt, graceSeconds, false);
+    const full = await this.#publish(current, await listRuntimePod(this.#o.cri, uid));
+    for (const s of this.#o.sinks) s.podEvicted?.(full, message);
+    return true;
+  }
+
   async #terminatePod(uid: string): Promise<void> {
     const rt = await listRuntimePod(this.#o.cri, uid);
     const last = this.#statuses.get(uid);
@@ -826,6 +866,7 @@ export class Kubelet {
       removePodCgroup(podCgroupParent(last, this.#o.cgroupRoot));
     }
     this.#terminating.delete(uid);
+    this.#evicted.delete(uid);
     this.#statuses.delete(uid);
     this.#startTimes.delete(uid);
     for (const k of [...this.#reasons.keys()]) if (k.startsWith(`${uid}/`)) this.#reasons.delete(k);

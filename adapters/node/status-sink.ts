@@ -9,6 +9,8 @@ import type { SourceError } from "./pod-source.ts";
 export interface StatusSink {
   podStatusChanged(pod: Pod): void;
   podRemoved(pod: Pod): void;
+  /** The eviction manager evicted the pod (its Failed/Evicted status also arrives through podStatusChanged). */
+  podEvicted?(pod: Pod, message: string): void;
   /** The pod sources' current problems (bad manifests, with file and field). */
   sourceErrorsChanged?(errors: SourceError[]): void;
 }

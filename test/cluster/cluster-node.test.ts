@@ -1,6 +1,7 @@
 /** ClusterNode: the pieces wired as the node daemon uses them (PodSource + StatusSink + lease/status loops). */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ClusterNode } from "../../adapters/apiserver/cluster-node.ts";
+import { evictedStatus } from "../../adapters/apiserver/pod-status-writer.ts";
 import type { SourceUpdate } from "../../adapters/node/pod-source.ts";
 import type { Node, Pod } from "../../core/api/mod.ts";
 import { kubeClientFor, until } from "../apiserver/client.ts";
@@ -193,5 +194,31 @@ describe("ClusterNode", () => {
       source: { component: "kubelet", host: "kite-n1" },
       involvedObject: { name: "hog", kind: "Pod" },
     });
+  });
+
+  it("the node agent's eviction through the status sink: Evicted status via pods/status, Warning event", async () => {
+    node = new ClusterNode({ client: kubeClientFor(server), config: nodeConfig, health: () => healthy });
+    const p = server.seed("pods", {
+      metadata: { name: "hog2", namespace: "default" },
+      spec: { nodeName: "kite-n1", containers: [{ name: "c", image: "i" }] },
+    }) as unknown as Pod;
+    const message = "The node was low on resource: memory. ";
+    const status = evictedStatus(p, message, new Date());
+    const evicted: Pod = {
+      ...p,
+      metadata: { ...p.metadata, annotations: { "kubernetes.io/config.source": "api" } },
+      status,
+    };
+    node.statusSink.podStatusChanged(evicted);
+    node.statusSink.podEvicted?.(evicted, message);
+    await until(
+      () => (server.get("pods", "hog2", "default")?.status as { reason?: string })?.reason === "Evicted",
+      "Evicted status",
+    );
+    expect(server.get("pods", "hog2", "default")?.status).toMatchObject({ phase: "Failed", message });
+    await until(
+      () => server.list("events").some((e) => (e as { reason?: string }).reason === "Evicted"),
+      "event",
+    );
   });
 });

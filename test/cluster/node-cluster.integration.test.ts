@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type PreparedClusterNode, prepareClusterNode } from "../../adapters/apiserver/node-cluster-mode.ts";
+import { evictedStatus } from "../../adapters/apiserver/pod-status-writer.ts";
 import { createLogger } from "../../adapters/log/logger.ts";
 import { startNodeDaemon } from "../../adapters/node/daemon.ts";
 import { localImages } from "../../adapters/node/local-images.ts";
@@ -162,6 +163,45 @@ describe.skipIf(!!reason)("kite node in a cluster (private containerd)", () => {
     );
     expect(mirror.metadata.annotations?.["kubernetes.io/config.mirror"]).toBeTruthy();
     expect(mirror.metadata.ownerReferences?.[0]).toMatchObject({ kind: "Node", name: nodeName });
+  }, 120_000);
+
+  it("eviction: the pod is stopped, stays stopped and carries the Evicted status in the API server", async () => {
+    api.seed("pods", {
+      metadata: { name: "hog", namespace: "default" },
+      spec: {
+        nodeName,
+        terminationGracePeriodSeconds: 1,
+        containers: [{ name: "app", image: localImages.busybox, command: ["sleep", "3600"] }],
+      },
+    });
+    const running = await waitFor(
+      "hog Running on the node",
+      () => daemon.kubelet.pods().find((p) => p.metadata.name === "hog" && p.status?.phase === "Running"),
+      90_000,
+    );
+    const message = "The node was low on resource: memory. Threshold quantity: 100Mi, available: 50Mi. ";
+    expect(
+      await daemon.kubelet.evictPod(running, 0, evictedStatus(running, message, new Date()), message),
+    ).toBe(true);
+    const pod = await waitFor(
+      "hog Failed/Evicted in the API server",
+      () => {
+        const p = api.get("pods", "hog", "default") as unknown as Pod | undefined;
+        return p?.status?.phase === "Failed" ? p : undefined;
+      },
+      60_000,
+    );
+    expect(pod.status).toMatchObject({ phase: "Failed", reason: "Evicted", message });
+    expect(pod.status?.conditions?.find((c) => c.type === "DisruptionTarget")?.status).toBe("True");
+    await waitFor("the Evicted event", () =>
+      api.list("events").some((e) => (e as { reason?: string }).reason === "Evicted"),
+    );
+    await waitFor("hog's containers stopped", () => {
+      daemon.kubelet.requestRelist();
+      const rt = daemon.kubelet.runtimePods().find((p) => p.uid === running.metadata.uid);
+      return !rt?.containers.some((c) => c.state === 1);
+    });
+    expect(daemon.kubelet.pods().find((p) => p.metadata.name === "hog")?.status?.phase).toBe("Failed");
   }, 120_000);
 
   it("kubectl delete: the node stops the pod and kite deletes it with grace 0", async () => {
