@@ -2,8 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseDuration } from "./duration.ts";
-import { parseSignalMap, resolveNodeConfig } from "./node-config.ts";
+import { parseNodeDuration, parseSignalMap, resolveNodeConfig } from "./node-config.ts";
 
 const noWarn = () => {};
 
@@ -81,9 +80,13 @@ serializeImagePulls: false
       "memory.available": "100Mi",
       "nodefs.available": "10%",
     });
-    expect(parseDuration("1m30s", "f")).toBe(90_000);
-    expect(parseDuration("500ms", "f")).toBe(500);
-    expect(parseDuration("0", "f")).toBe(0);
-    expect(() => parseDuration("10", "f")).toThrow();
+    expect(parseNodeDuration("1m30s", "f")).toBe(90_000);
+    expect(parseNodeDuration("500ms", "f")).toBe(500);
+    expect(parseNodeDuration("0", "f")).toBe(0);
+    expect(() => parseNodeDuration("10", "f")).toThrow();
+    expect(() => parseNodeDuration("-5s", "--sync-frequency")).toThrow(
+      /--sync-frequency.*must not be negative/,
+    );
+    expect(() => resolveNodeConfig({ "sync-frequency": "-1m" }, noWarn)).toThrow(/syncFrequency/);
   });
 });

@@ -2,11 +2,19 @@ import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
+import { parseDuration } from "../../core/duration/mod.ts";
 import { invalidArgument, KiteError } from "../../core/errors/mod.ts";
 import { defaultRuntimeEndpoint, parseRuntimeEndpoint } from "../cri/mod.ts";
-import { parseDuration } from "./duration.ts";
 
 /** The KubeletConfiguration fields kite supports, with upstream defaults. */
+
+/** A Go duration ("20s", "1m30s", "500ms", "0") in milliseconds; the node's durations are never negative. */
+export function parseNodeDuration(text: string, field: string): number {
+  const ms = parseDuration(text, field);
+  if (ms < 0) throw invalidArgument(field, `must not be negative, got ${JSON.stringify(text)}`);
+  return ms;
+}
+
 export interface NodeConfig {
   nodeName: string;
   nodeIp: string;
@@ -240,9 +248,9 @@ export function resolveNodeConfig(
     defaultRuntimeEndpoint;
   const dur = (flag: string | undefined, fileKey: string, def: number) =>
     flag !== undefined
-      ? parseDuration(flag, `--${fileKey}`)
+      ? parseNodeDuration(flag, `--${fileKey}`)
       : file[fileKey] !== undefined
-        ? parseDuration(String(file[fileKey]), fileKey)
+        ? parseNodeDuration(String(file[fileKey]), fileKey)
         : def;
   const evictionHardFile = strMap(file.evictionHard, "evictionHard");
   const evictionHard =
@@ -342,7 +350,7 @@ export function resolveNodeConfig(
       intFlag(flags["maximum-dead-containers"], "--maximum-dead-containers", -1, 1_000_000) ?? -1,
     relistPeriodMs:
       flags["pleg-relist-period"] !== undefined
-        ? parseDuration(flags["pleg-relist-period"], "--pleg-relist-period")
+        ? parseNodeDuration(flags["pleg-relist-period"], "--pleg-relist-period")
         : 1000,
     parallelPodStarts: intFlag(flags["parallel-pod-starts"], "--parallel-pod-starts", 0, 1000) ?? 0,
     statusFile: flags["status-file"],

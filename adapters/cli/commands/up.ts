@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { KiteError } from "../../../core/errors/mod.ts";
-import { parseDuration } from "../../node/duration.ts";
+import { parseNodeDuration } from "../../node/node-config.ts";
 import { defaultManifestDir, down, renderPodTable, type UpState, up } from "../../node/up.ts";
 import { parseFlags } from "../args.ts";
 import type { Command } from "../command.ts";
@@ -48,7 +48,7 @@ export const upCommand: Command = {
     const manifests = resolve(values.manifests ?? defaultManifestDir());
     if (!existsSync(manifests))
       throw new KiteError("invalid_argument", `${manifests} does not exist`, { field: "--manifests" });
-    const forMs = values.for ? parseDuration(values.for, "--for") : undefined;
+    const forMs = values.for ? parseNodeDuration(values.for, "--for") : undefined;
     const { state } = await up({ dir, manifests, netns: values.netns ?? "kite-up", say });
     let stopping = false;
     const tty = process.stdout.isTTY;
