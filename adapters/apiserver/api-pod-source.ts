@@ -69,7 +69,12 @@ export class ApiPodSource implements PodSource {
 
   private push(): void {
     if (!this.deliver || !this.informer.hasSynced) return;
-    this.deliver({ source: this.name, pods: this.pods(), errors: [] });
+    const gracePeriods: Record<string, number> = {};
+    for (const p of this.terminatingPods()) {
+      const g = p.metadata.deletionGracePeriodSeconds;
+      if (p.metadata.uid && typeof g === "number" && g >= 0) gracePeriods[p.metadata.uid] = g;
+    }
+    this.deliver({ source: this.name, pods: this.pods(), errors: [], gracePeriods });
   }
 
   async start(deliver: (update: SourceUpdate) => void): Promise<void> {

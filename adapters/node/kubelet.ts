@@ -79,6 +79,8 @@ export class Kubelet {
   /** Pods the eviction manager evicted: kept stopped, reported with this status (Failed, reason Evicted). */
   readonly #evicted = new Map<string, PodStatus>();
   readonly #terminating = new Set<string>();
+  /** Grace periods from the API server's deletion (deletionGracePeriodSeconds), by uid. */
+  readonly #graceOverrides = new Map<string, number>();
   #runtimePods = new Map<string, RuntimePod>();
   readonly #statusCache = new Map<string, cri.ContainerStatus>();
   readonly #sandboxIps = new Map<string, string>();
@@ -266,6 +268,8 @@ export class Kubelet {
     for (const [uid, pod] of this.#desired) {
       const src = pod.metadata.annotations?.["kubernetes.io/config.source"];
       if (src === u.source && !incoming.has(uid)) {
+        const grace = u.gracePeriods?.[uid];
+        if (grace !== undefined) this.#graceOverrides.set(uid, grace);
         this.#desired.delete(uid);
         this.#terminating.add(uid);
         this.#o.log.info("pod removed from source, terminating", {
@@ -852,7 +856,7 @@ export class Kubelet {
   async #terminatePod(uid: string): Promise<void> {
     const rt = await listRuntimePod(this.#o.cri, uid);
     const last = this.#statuses.get(uid);
-    const grace = last?.spec.terminationGracePeriodSeconds ?? 30;
+    const grace = this.#graceOverrides.get(uid) ?? last?.spec.terminationGracePeriodSeconds ?? 30;
     if (rt) {
       this.#o.log.info("killing pod", { pod: `${rt.namespace}/${rt.name}`, uid, gracePeriod: grace });
       await this.#killRuntimePod(last, rt, grace, true);
@@ -867,6 +871,7 @@ export class Kubelet {
     }
     this.#terminating.delete(uid);
     this.#evicted.delete(uid);
+    this.#graceOverrides.delete(uid);
     this.#statuses.delete(uid);
     this.#startTimes.delete(uid);
     for (const k of [...this.#reasons.keys()]) if (k.startsWith(`${uid}/`)) this.#reasons.delete(k);

@@ -13,6 +13,12 @@ export interface SourceUpdate {
   source: string;
   pods: Pod[];
   errors: SourceError[];
+  /**
+   * Grace periods (seconds, by pod uid) for pods that leave the snapshot because they are being deleted
+   * (`metadata.deletionGracePeriodSeconds`, e.g. `kubectl delete --grace-period`); they override the pod's
+   * terminationGracePeriodSeconds when the node stops them.
+   */
+  gracePeriods?: Record<string, number>;
 }
 
 /**

@@ -204,6 +204,26 @@ describe.skipIf(!!reason)("kite node in a cluster (private containerd)", () => {
     expect(daemon.kubelet.pods().find((p) => p.metadata.name === "hog")?.status?.phase).toBe("Failed");
   }, 120_000);
 
+  it("kubectl delete --grace-period overrides the pod's terminationGracePeriodSeconds", async () => {
+    api.seed("pods", {
+      metadata: { name: "slow", namespace: "default" },
+      spec: {
+        nodeName,
+        // sleep as PID 1 ignores SIGTERM, so stopping takes the whole grace period.
+        terminationGracePeriodSeconds: 300,
+        containers: [{ name: "app", image: localImages.busybox, command: ["sleep", "3600"] }],
+      },
+    });
+    await waitFor(
+      "slow Running",
+      () => (api.get("pods", "slow", "default") as unknown as Pod | undefined)?.status?.phase === "Running",
+      90_000,
+    );
+    await kubeClientFor(api).delete("/api/v1/namespaces/default/pods/slow", { gracePeriodSeconds: 1 });
+    // With the pod's own 300 s this would not finish within the wait below.
+    await waitFor("slow stopped and deleted", () => api.get("pods", "slow", "default") === undefined, 60_000);
+  }, 120_000);
+
   it("kubectl delete: the node stops the pod and kite deletes it with grace 0", async () => {
     await kubeClientFor(api).delete("/api/v1/namespaces/default/pods/web", { gracePeriodSeconds: 2 });
     await waitFor(

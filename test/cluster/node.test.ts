@@ -382,6 +382,8 @@ describe("kite node in a cluster", () => {
     await until(() => updates.at(-1)?.pods.length === 0, "terminating pod leaves the snapshot");
     const terminating = source.terminatingPods()[0] as Pod;
     expect(terminating.metadata.deletionGracePeriodSeconds).toBe(30);
+    // The snapshot carries the deletion's grace period for the node agent (kubectl delete --grace-period).
+    expect(updates.at(-1)?.gracePeriods).toEqual({ [terminating.metadata.uid ?? ""]: 30 });
     expect(server.get("pods", "doomed", "default")).toBeDefined();
     // The node agent stops the containers within the grace period, then:
     await new PodStatusWriter(client).deleteTerminated(refOf(terminating));
