@@ -23,19 +23,39 @@ export function filterVerb(
   });
   const failed: Record<string, string> = {};
   const unresolvable: Record<string, string> = {};
-  const passed = new Set<string>();
-  outcome.candidates.forEach((ni, i) => {
-    const v = outcome.verdicts[i];
-    if (!v) passed.add(ni.name);
-    else if (v.code === "UnschedulableAndUnresolvable") unresolvable[ni.name] = v.reasons.join(", ");
-    else failed[ni.name] = v.reasons.join(", ");
-  });
+  const { candidates, verdicts } = outcome;
+  for (let i = 0; i < candidates.length; i++) {
+    const v = verdicts[i];
+    if (!v) continue;
+    const name = candidates[i]!.name;
+    if (v.code === "UnschedulableAndUnresolvable") unresolvable[name] = v.reasons.join(", ");
+    else failed[name] = v.reasons.join(", ");
+  }
   for (const name of resolved.missing) failed[name] = notInCacheMessage(name);
+  if (byNames) {
+    // The candidates are the requested names the cache knows, in request order: walk both at once.
+    const names = args.NodeNames!;
+    const kept: string[] = [];
+    let c = 0;
+    for (const name of names) {
+      if (c < candidates.length && candidates[c]!.name === name) {
+        if (!verdicts[c]) kept.push(name);
+        c++;
+      }
+    }
+    return {
+      Nodes: null,
+      NodeNames: kept,
+      FailedNodes: failed,
+      FailedAndUnresolvableNodes: unresolvable,
+      Error: "",
+    };
+  }
+  const passed = new Set<string>();
+  for (let i = 0; i < candidates.length; i++) if (!verdicts[i]) passed.add(candidates[i]!.name);
   return {
-    Nodes: byNames
-      ? null
-      : { metadata: {}, items: args.Nodes!.items.filter((n) => passed.has(n.metadata?.name ?? "")) },
-    NodeNames: byNames ? args.NodeNames!.filter((n) => passed.has(n)) : null,
+    Nodes: { metadata: {}, items: args.Nodes!.items.filter((n) => passed.has(n.metadata?.name ?? "")) },
+    NodeNames: null,
     FailedNodes: failed,
     FailedAndUnresolvableNodes: unresolvable,
     Error: "",

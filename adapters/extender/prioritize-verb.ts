@@ -27,14 +27,19 @@ export function prioritizeVerb(
     profile,
     candidates: resolved.candidates,
   });
-  const totals = new Map<string, number>();
-  outcome.feasible.forEach((ni, i) => {
-    totals.set(ni.name, outcome.totals[i] ?? 0);
-  });
-  const out: HostPriority[] = outcome.candidates.map((ni) => {
-    const total = totals.get(ni.name);
-    return { Host: ni.name, Score: total === undefined ? 0 : toExtenderScore(total, profile) };
-  });
+  // The feasible nodes are a subsequence of the candidates, in the same order: walk both at once.
+  const { candidates, feasible, totals } = outcome;
+  const out: HostPriority[] = new Array(candidates.length);
+  let f = 0;
+  for (let i = 0; i < candidates.length; i++) {
+    const ni = candidates[i]!;
+    let score = 0;
+    if (f < feasible.length && feasible[f] === ni) {
+      score = toExtenderScore(totals[f] ?? 0, profile);
+      f++;
+    }
+    out[i] = { Host: ni.name, Score: score };
+  }
   for (const name of resolved.missing) out.push({ Host: name, Score: 0 });
   return out;
 }

@@ -89,11 +89,17 @@ export function scoreByResources(
   if (gather) {
     alloc = new Float64Array(nodes.length * k);
     requested = new Float64Array(nodes.length * k);
-    nodes.forEach((ni, r) => {
-      const from = ni.index * k;
-      alloc.set(matrix.alloc.subarray(from, from + k), r * k);
-      requested.set(matrix.requested.subarray(from, from + k), r * k);
-    });
+    // Element copies, not subarray views: a view per row is an allocation per node and request.
+    const srcAlloc = matrix.alloc;
+    const srcRequested = matrix.requested;
+    for (let r = 0; r < nodes.length; r++) {
+      const from = nodes[r]!.index * k;
+      const to = r * k;
+      for (let j = 0; j < k; j++) {
+        alloc[to + j] = srcAlloc[from + j]!;
+        requested[to + j] = srcRequested[from + j]!;
+      }
+    }
   }
   const count = gather ? nodes.length : all;
   const out = new Float64Array(count);
@@ -111,5 +117,7 @@ export function scoreByResources(
     },
     out,
   );
-  return gather ? Array.from(out) : nodes.map((ni) => out[ni.index]!);
+  const scores = new Array<number>(nodes.length);
+  for (let i = 0; i < nodes.length; i++) scores[i] = out[gather ? i : nodes[i]!.index]!;
+  return scores;
 }
