@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { parseDuration } from "../../core/duration/mod.ts";
 import { invalidArgument, KiteError } from "../../core/errors/mod.ts";
+import { validateImageGCPolicy } from "../../core/kubelet/mod.ts";
 import { defaultRuntimeEndpoint, parseRuntimeEndpoint } from "../cri/mod.ts";
 
 /** The KubeletConfiguration fields kite supports, with upstream defaults. */
@@ -265,21 +266,7 @@ export function resolveNodeConfig(
     intFlag(flags["image-gc-low-threshold"], "--image-gc-low-threshold", 0, 100) ??
     num(file.imageGCLowThresholdPercent, "imageGCLowThresholdPercent") ??
     80;
-  if (high < 0 || high > 100)
-    throw invalidArgument(
-      "imageGCHighThresholdPercent",
-      `invalid HighThresholdPercent ${high}, must be in range [0-100]`,
-    );
-  if (low < 0 || low > 100)
-    throw invalidArgument(
-      "imageGCLowThresholdPercent",
-      `invalid LowThresholdPercent ${low}, must be in range [0-100]`,
-    );
-  if (low > high)
-    throw invalidArgument(
-      "imageGCLowThresholdPercent",
-      `LowThresholdPercent ${low} can not be higher than HighThresholdPercent ${high}`,
-    );
+  validateImageGCPolicy({ highThresholdPercent: high, lowThresholdPercent: low });
   const port = (f: string | undefined, fileKey: string, def: number) =>
     intFlag(f, `--${fileKey}`, 0, 65535) ?? num(file[fileKey], fileKey) ?? def;
   const clusterDnsFlag = flags["cluster-dns"]
