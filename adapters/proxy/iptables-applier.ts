@@ -27,19 +27,6 @@ export interface IptablesApplierOptions {
 
 export const canaryChain = "KUBE-PROXY-CANARY";
 
-/**
- * iptables-save prints some matches and targets in an expanded form that differs from what was
- * restored (defaults spelled out, MARK shorthands as --set-xmark). This rewrites those back to the
- * short forms kube-proxy writes, so a plan compares like with like.
- */
-export function canonicalSavedRules(text: string): string {
-  return text
-    .replace(/ -j REJECT --reject-with icmp-port-unreachable/g, " -j REJECT")
-    .replace(/ --mask 255\.255\.255\.255 --rsource/g, "")
-    .replace(/ --set-xmark (0x[0-9a-f]+)\/(0x[0-9a-f]+)/g, (m, v: string, mask: string) =>
-      mask === v ? ` --or-mark ${v}` : Number(mask) === 0 ? ` --xor-mark ${v}` : m,
-    );
-}
 export const canaryTables = ["mangle", "nat", "filter"];
 
 export function createIptablesApplier(
@@ -80,7 +67,7 @@ export function createIptablesApplier(
     },
     async readCurrent() {
       const argv = [bin.save];
-      return canonicalSavedRules(checkResult(argv, await runner.run(argv)).stdout);
+      return checkResult(argv, await runner.run(argv)).stdout;
     },
     async savedChains(table: string) {
       const argv = [bin.save, "-t", table];
