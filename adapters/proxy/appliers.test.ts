@@ -3,33 +3,7 @@ import { ApplyError } from "./apply-error.ts";
 import { conntrackCommands } from "./conntrack.ts";
 import { createHealthState, healthApp, nodeEligible } from "./health-server.ts";
 import { splitCommand } from "./ipvs-applier.ts";
-import { hoistDeclarations } from "./nftables-applier.ts";
 import { createProxyMetrics } from "./proxy-metrics.ts";
-
-describe("nft script ordering", () => {
-  it("moves table and chain declarations before their users, keeping the rest in order", () => {
-    const script = [
-      "add table ip kube-proxy",
-      "add element ip kube-proxy service-ips { 10.0.0.1 . tcp . 80 : goto service-X }",
-      "add chain ip kube-proxy service-X",
-      "flush chain ip kube-proxy service-X",
-      "add rule ip kube-proxy service-X goto endpoint-Y",
-      "add chain ip kube-proxy endpoint-Y",
-      "delete chain ip kube-proxy old-Z",
-      "add chain ip kube-proxy old-Z",
-    ].join("\n");
-    expect(hoistDeclarations(script).split("\n")).toEqual([
-      "add table ip kube-proxy",
-      "add chain ip kube-proxy service-X",
-      "add chain ip kube-proxy endpoint-Y",
-      "add element ip kube-proxy service-ips { 10.0.0.1 . tcp . 80 : goto service-X }",
-      "flush chain ip kube-proxy service-X",
-      "add rule ip kube-proxy service-X goto endpoint-Y",
-      "delete chain ip kube-proxy old-Z",
-      "add chain ip kube-proxy old-Z",
-    ]);
-  });
-});
 
 describe("apply errors", () => {
   it("quote the tool's message and the rejected input line", () => {

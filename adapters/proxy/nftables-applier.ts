@@ -1,35 +1,15 @@
-/** Applies nft scripts with `nft -f -` (one transaction each); the cleanup transaction goes first. */
+/**
+ * Applies nft scripts with `nft -f -`: each script is one transaction, or for a large full sync two
+ * (declarations, then the rest; see nft-transactions.ts). The cleanup transaction goes first.
+ */
 import type { SyncResult } from "../../core/proxy/types.ts";
 import type { Applier } from "./applier.ts";
 import { ApplyError } from "./apply-error.ts";
 import type { Runner } from "./exec.ts";
 import { type NftSession, startNftSession } from "./nft-session.ts";
+import { nftTransactions } from "./nft-transactions.ts";
 
 export const nftTable = { family: "ip", name: "kube-proxy" };
-
-/**
- * `nft -f` resolves a `goto`/`jump` at the point it reads it, so a chain must be added earlier in the
- * script than any element or rule naming it. This moves `add table` and `add chain` lines (both
- * idempotent) to the front, keeping everything else in order; chains the script also deletes stay put.
- */
-export function hoistDeclarations(script: string): string {
-  const lines = script.split("\n");
-  const deleted = new Set<string>();
-  for (const l of lines) {
-    const m = /^delete chain (\S+ \S+ \S+)/.exec(l);
-    if (m) deleted.add(m[1]!);
-  }
-  const tables: string[] = [];
-  const chains: string[] = [];
-  const rest: string[] = [];
-  for (const l of lines) {
-    if (/^add table /.test(l)) tables.push(l);
-    else if (/^add chain /.test(l) && !deleted.has(/^add chain (\S+ \S+ \S+)/.exec(l)?.[1] ?? ""))
-      chains.push(l);
-    else rest.push(l);
-  }
-  return [...tables, ...chains, ...rest].join("\n");
-}
 
 export function createNftablesApplier(
   runner: Runner,
@@ -38,6 +18,8 @@ export function createNftablesApplier(
     family?: "ip" | "ip6";
     /** Keep one `nft -i` process (see nft-session.ts); falls back to `nft -f` if it fails. */
     persistent?: boolean;
+    /** Split large scripts at this many `vmap {` literals (nft-transactions.ts; tests use 0 or 1). */
+    splitAtVmapLiterals?: number;
     /** Called when the separate stale-chain cleanup transaction fails (it is best-effort). */
     onCleanupError?: (message: string) => void;
   } = {},
@@ -49,13 +31,11 @@ export function createNftablesApplier(
   const family = options.family ?? nftTable.family;
   const prefix = runner.netns ? ["ip", "netns", "exec", runner.netns] : [];
   let session: NftSession | undefined = options.persistent ? startNftSession(prefix, nft) : undefined;
-  const run = async (script: string) => {
-    if (script.trim() === "") return;
-    const ordered = hoistDeclarations(script);
+  const runOne = async (tx: string) => {
     if (session) {
       try {
-        const err = await session.apply(ordered);
-        if (err) throw new ApplyError("nft -f", err, ordered);
+        const err = await session.apply(tx);
+        if (err) throw new ApplyError("nft -f", err, tx);
         return;
       } catch (e) {
         if (e instanceof ApplyError) throw e;
@@ -64,8 +44,12 @@ export function createNftablesApplier(
         session = undefined;
       }
     }
-    const r = await runner.run([nft, "-f", "-"], ordered);
-    if (r.code !== 0) throw new ApplyError("nft -f", r.stderr, ordered);
+    const r = await runner.run([nft, "-f", "-"], tx);
+    if (r.code !== 0) throw new ApplyError("nft -f", r.stderr, tx);
+  };
+  const run = async (script: string) => {
+    for (const tx of nftTransactions(script, { splitAtVmapLiterals: options.splitAtVmapLiterals }))
+      await runOne(tx);
   };
   return {
     mode: "nftables",
