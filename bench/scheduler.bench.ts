@@ -33,7 +33,7 @@ import { type Benchmark, measure, measureSync, type Stats, summarize } from "./h
 const sizes = (process.env.KITE_BENCH_SIZES ?? "1000,5000,15000").split(",").map(Number);
 const podsPerNode = 10;
 
-function makeNodes(n: number): Node[] {
+export function makeNodes(n: number): Node[] {
   return Array.from({ length: n }, (_, i) => {
     const name = `node-${String(i).padStart(5, "0")}`;
     const node: Node = {
@@ -58,7 +58,7 @@ function makeNodes(n: number): Node[] {
   });
 }
 
-function makePods(nodes: Node[]): Pod[] {
+export function makePods(nodes: Node[]): Pod[] {
   const pods: Pod[] = [];
   nodes.forEach((node, i) => {
     for (let j = 0; j < podsPerNode; j++) {
@@ -90,7 +90,7 @@ function makePods(nodes: Node[]): Pod[] {
   return pods;
 }
 
-function incomingPods(): Pod[] {
+export function incomingPods(): Pod[] {
   return Array.from({ length: 10 }, (_, k) => {
     const spec: Pod["spec"] = {
       containers: [

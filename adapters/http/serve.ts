@@ -1,3 +1,4 @@
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { SecureContextOptions } from "node:tls";
@@ -19,16 +20,54 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/**
+ * A node:http handler tried before the app for every request: it either
+ * answers the request itself and returns true, or returns false (without
+ * touching the request or the response) and the Hono app serves it. For hot
+ * routes where the Node-to-Fetch Request/Response conversion would dominate;
+ * the app stays the routing definition for everything else.
+ */
+export type NodeFastPath = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+const fastPaths = new WeakMap<object, NodeFastPath>();
+
+/** Attaches a fast path to an app: serveApp serves the app with it in front. */
+export function setNodeFastPath(app: object, handler: NodeFastPath): void {
+  fastPaths.set(app, handler);
+}
+
+/** The fast path attached to an app, if any. */
+export function nodeFastPathOf(app: object): NodeFastPath | undefined {
+  return fastPaths.get(app);
+}
+
+type Listener = (req: IncomingMessage, res: ServerResponse) => void;
+
 /** Serves a Hono app on a real socket and resolves once it is listening. */
 export function serveApp(app: Hono<never>, options: ServeOptions): Promise<RunningServer> {
+  const fast = fastPaths.get(app);
+  const tls = options.tls ? { createServer: createHttpsServer, serverOptions: options.tls } : {};
+  const front = fast
+    ? {
+        createServer: (serverOptions: object, listener: Listener) => {
+          const inFront: Listener = (req, res) => {
+            if (!fast(req, res)) listener(req, res);
+          };
+          return options.tls
+            ? createHttpsServer(serverOptions, inFront)
+            : createHttpServer(serverOptions, inFront);
+        },
+      }
+    : {};
   return new Promise((resolve, reject) => {
     const server = serve(
       {
         fetch: app.fetch,
         hostname: options.host,
         port: options.port,
-        ...(options.tls ? { createServer: createHttpsServer, serverOptions: options.tls } : {}),
-      },
+        ...tls,
+        ...front,
+      } as Parameters<typeof serve>[0],
       (info: AddressInfo) => {
         resolve({
           port: info.port,
