@@ -12,4 +12,6 @@ export interface Applier {
   canaryPresent(): Promise<boolean>;
   /** The kernel's current rules, in the tool's own text form (iptables-save / nft list table / ipvsadm -Sn). */
   readCurrent(): Promise<string>;
+  /** Resolves once background work of the last apply (nftables: stale-chain cleanup) is done. */
+  settled?(): Promise<void>;
 }

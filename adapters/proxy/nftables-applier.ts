@@ -1,6 +1,7 @@
 /**
  * Applies nft scripts with `nft -f -`: each script is one transaction, or for a large full sync two
- * (declarations, then the rest; see nft-transactions.ts). The cleanup transaction goes first.
+ * (declarations, then the rest; see nft-transactions.ts). The stale-chain cleanup transaction runs
+ * after the change, in the background.
  */
 import type { SyncResult } from "../../core/proxy/types.ts";
 import type { Applier } from "./applier.ts";
@@ -25,6 +26,8 @@ export function createNftablesApplier(
   } = {},
 ): Applier & {
   run(script: string): Promise<void>;
+  /** Resolves once the background stale-chain cleanup of the last sync is done. */
+  settled(): Promise<void>;
   close(): void;
 } {
   const nft = options.binary ?? "nft";
@@ -47,6 +50,7 @@ export function createNftablesApplier(
     const r = await runner.run([nft, "-f", "-"], tx);
     if (r.code !== 0) throw new ApplyError("nft -f", r.stderr, tx);
   };
+  let cleanupDone: Promise<void> = Promise.resolve();
   const run = async (script: string) => {
     for (const tx of nftTransactions(script, { splitAtVmapLiterals: options.splitAtVmapLiterals }))
       await runOne(tx);
@@ -59,15 +63,19 @@ export function createNftablesApplier(
       session = undefined;
     },
     async apply(result: SyncResult) {
-      if (result.cleanupText) {
-        try {
-          await run(result.cleanupText);
-        } catch (e) {
-          // Deleting aged stale chains is best-effort (upstream counts nftables_cleanup_failures_total).
-          options.onCleanupError?.((e as Error).message);
-        }
-      }
+      // One transaction at a time: a cleanup still running from the previous sync goes first.
+      await cleanupDone;
       await run(result.text);
+      // The change is in the kernel. Deleting aged stale chains is housekeeping: the core never puts
+      // a chain in use into it, so it runs after the change, off the change's path, and is
+      // best-effort (upstream counts nftables_cleanup_failures_total).
+      if (result.cleanupText) {
+        const text = result.cleanupText;
+        cleanupDone = run(text).catch((e: unknown) => options.onCleanupError?.((e as Error).message));
+      }
+    },
+    settled() {
+      return cleanupDone;
     },
     async canaryPresent() {
       const r = await runner.run([nft, "list", "table", family, nftTable.name]);

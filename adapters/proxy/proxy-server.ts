@@ -366,12 +366,14 @@ export async function startProxyServer(start: StartProxyOptions): Promise<ProxyS
       await start.source.resync?.();
       await bfr.idle();
       await chain;
+      await applier.settled?.();
     },
     async stop() {
       clearInterval(canaryTimer);
       await start.source.stop();
       await bfr.stop();
       await chain;
+      await applier.settled?.();
       for (const s of servers) await s.close();
       await hcServers?.close();
       (applier as { close?: () => void }).close?.();

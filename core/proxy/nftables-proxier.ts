@@ -233,22 +233,6 @@ export class NftablesProxier implements Backend {
     // atomic transaction that starts with `flush table`, repairing any out-of-band change.
     const known =
       this.#kernelKnown && (!full || input.fullReason === "start" || input.fullReason === "config");
-    // 1. Separate transaction: delete chains that have been stale long enough.
-    const stale = new Map(this.#stale);
-    const cleanup: string[] = [];
-    const cleanupOps: NftModelOp[] = [];
-    for (const [c, t] of stale) {
-      if (input.now - t >= this.#cfg.staleChainDelayMs) {
-        if (kernel.chains.has(c)) {
-          cleanup.push(`delete chain ${p} ${c}`);
-          cleanupOps.push({ t: "delChain", name: c });
-        }
-        stale.delete(c);
-      }
-    }
-    const deletedNow = new Set(cleanup.map((l) => l.slice(`delete chain ${p} `.length)));
-    const chainExists = (c: string) => kernel.chains.has(c) && !deletedNow.has(c);
-
     // 2. Render.
     const previous = this.#renders;
     // Partial syncs update the render map in place and remember the changed services' old objects.
@@ -261,6 +245,39 @@ export class NftablesProxier implements Backend {
       else renders.delete(key);
     }
     const prevOf = (key: string) => (full ? previous.get(key) : oldOfChanged.get(key));
+
+    // Chains and sets the desired state uses. Chain and set names carry their service's name, so on a
+    // partial sync only the changed services' objects can have become stale: look at those alone
+    // (O(changed services)).
+    const active = new Set<string>();
+    const activeAffinity = new Set<string>();
+    for (const key of full ? renders.keys() : changed)
+      for (const r of renders.get(key)?.values() ?? []) {
+        for (const c of r.chains.keys()) active.add(c);
+        for (const s of r.affinitySets.keys()) activeAffinity.add(s);
+      }
+
+    // 1. Separate transaction: delete chains that have been stale long enough. A stale chain that is
+    // in use again is not deleted, so the two transactions never touch the same chain and may be
+    // applied in either order (the adapter applies the main one first: it carries the change).
+    const stale = new Map(this.#stale);
+    const cleanup: string[] = [];
+    const cleanupOps: NftModelOp[] = [];
+    for (const [c, t] of stale) {
+      if (active.has(c)) {
+        stale.delete(c);
+        continue;
+      }
+      if (input.now - t >= this.#cfg.staleChainDelayMs) {
+        if (kernel.chains.has(c)) {
+          cleanup.push(`delete chain ${p} ${c}`);
+          cleanupOps.push({ t: "delChain", name: c });
+        }
+        stale.delete(c);
+      }
+    }
+    const deletedNow = new Set(cleanup.map((l) => l.slice(`delete chain ${p} `.length)));
+    const chainExists = (c: string) => kernel.chains.has(c) && !deletedNow.has(c);
 
     const tx: string[] = [];
     const setupTx: string[] = [];
@@ -345,15 +362,6 @@ export class NftablesProxier implements Backend {
     }
 
     // 4. Chains of changed services (all services on a full sync).
-    const active = new Set<string>();
-    const activeAffinity = new Set<string>();
-    // Chain and set names carry their service's name, so on a partial sync only the changed
-    // services' objects can have become stale: look at those alone (O(changed services)).
-    for (const key of full ? renders.keys() : changed)
-      for (const r of renders.get(key)?.values() ?? []) {
-        for (const c of r.chains.keys()) active.add(c);
-        for (const s of r.affinitySets.keys()) activeAffinity.add(s);
-      }
     const written = new Set<string>();
     for (const key of changed) {
       for (const r of renders.get(key)?.values() ?? []) {

@@ -228,6 +228,53 @@ describe("nftables partial sync (1000 services)", () => {
     expect(sortNftLines(kernel.dump())).toBe(sortNftLines(fk.dump()));
   });
 
+  it("a stale chain in use again is never deleted: the change goes first, the cleanup after", () => {
+    const cfg: ProxierConfig = { ...base, mode: "nftables" };
+    const p = loaded(cfg, 20, 3);
+    const kernel = new NftState("ip", "kube-proxy");
+    let r = p.sync({ now: 0 });
+    kernel.applyTransaction(r.text);
+    p.applied(r.id, true);
+    const original = sliceFor(7, 3);
+    const moved = sliceFor(7, 3);
+    moved.endpoints![1]!.addresses = ["10.99.0.8"];
+    const other = sliceFor(8, 3);
+    other.endpoints![0]!.addresses = ["10.99.0.9"];
+    // Endpoint 1 of svc7 moves away (its chain goes stale), and so does endpoint 0 of svc8.
+    p.handleAll([
+      { kind: "EndpointSlice", op: "update", object: moved },
+      { kind: "EndpointSlice", op: "update", object: other },
+    ]);
+    r = p.sync({ now: 1000 });
+    kernel.applyTransaction(r.text);
+    p.applied(r.id, true);
+    const staleBefore = (p.backend as unknown as { staleChains(): string[] }).staleChains();
+    expect(staleBefore.length).toBe(2);
+    // Long after the delay, svc7's endpoint comes back: its chain is in use again.
+    p.handle({ kind: "EndpointSlice", op: "update", object: original });
+    r = p.sync({ now: 60_000 });
+    const back = staleBefore.find((c) => c.includes("/svc7/"))!;
+    const gone = staleBefore.find((c) => c.includes("/svc8/"))!;
+    expect(r.cleanupText).not.toContain(back);
+    expect(r.cleanupText).toContain(`delete chain ip kube-proxy ${gone}`);
+    for (const l of r.text.split("\n")) expect(l).not.toContain(gone);
+    // Main transaction first, then the cleanup: the table equals a fresh render.
+    kernel.applyTransaction(r.text);
+    kernel.applyTransaction(r.cleanupText ?? "");
+    p.applied(r.id, true);
+    // The chain of the address svc7 left (10.99.0.8) went stale now; a later sync deletes it.
+    r = p.sync({ now: 120_000 });
+    expect(r.text).toBe("");
+    expect(r.cleanupText).toContain("10.99.0.8");
+    kernel.applyTransaction(r.cleanupText ?? "");
+    p.applied(r.id, true);
+    const fresh = loaded(cfg, 20, 3);
+    fresh.handle({ kind: "EndpointSlice", op: "update", object: other });
+    const fk = new NftState("ip", "kube-proxy");
+    fk.applyTransaction(fresh.sync({ now: 0 }).text);
+    expect(sortNftLines(kernel.dump())).toBe(sortNftLines(fk.dump()));
+  });
+
   it("a failed transaction or the hourly full sync rewrites the table atomically and repairs drift", () => {
     const cfg: ProxierConfig = { ...base, mode: "nftables" };
     const p = loaded(cfg, 20, 2);
