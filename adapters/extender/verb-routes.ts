@@ -9,6 +9,7 @@ import { prioritizeVerb } from "./prioritize-verb.ts";
 import type { SnapshotProvider } from "./snapshot-provider.ts";
 import type { VerbRoute } from "./verb-reply.ts";
 import { decodeBindingArgs, decodeExtenderArgs, decodePreemptionArgs } from "./wire.ts";
+import { encodeHostPriorityList } from "./wire-encode.ts";
 
 export function verbRoutes(
   config: ExtenderConfig,
@@ -25,6 +26,7 @@ export function verbRoutes(
   if (config.prioritizeVerb) {
     verbs.set(config.prioritizeVerb, {
       run: (b) => prioritizeVerb(decodeExtenderArgs(b), profile, provider),
+      encode: encodeHostPriorityList,
     });
   }
   if (config.preemptVerb) {

@@ -10,6 +10,7 @@ import type { NodeInfo } from "./node-info.ts";
 import { type CycleContext, maxNodeScore, minNodeScore, type Plugin } from "./plugin.ts";
 import { podInfoFor } from "./pod-info.ts";
 import { createProfile, type ResolvedProfile } from "./profile.ts";
+import { Int32Scratch } from "./scratch.ts";
 import { buildSnapshot, type Snapshot } from "./snapshot.ts";
 import type { InsufficientResource, Status, StatusCode } from "./status.ts";
 
@@ -135,6 +136,9 @@ export interface CycleOutcome {
   readonly message?: string;
 }
 
+// The nodes still passing during Filter (a scratch buffer: a cycle runs to completion synchronously).
+const aliveScratch = new Int32Scratch();
+
 const notEvaluated: FilterVerdict = Object.freeze({
   code: "Skip",
   reasons: ["not evaluated: enough feasible nodes were found (percentageOfNodesToScore)"],
@@ -209,7 +213,7 @@ export function runCycle(input: ScheduleInput): CycleOutcome {
     : null;
   // Plugin-major: each filter runs over the nodes still passing (same verdicts as upstream's node-major
   // loop, which stops at a node's first failing plugin), keeping each call site monomorphic.
-  const alive = new Int32Array(candidates.length);
+  const alive = aliveScratch.get(candidates.length);
   let count = 0;
   for (let i = 0; i < candidates.length; i++) {
     const ni = candidates[i]!;
@@ -229,7 +233,8 @@ export function runCycle(input: ScheduleInput): CycleOutcome {
       }
       count = kept;
     }
-    for (let k = 0; k < count; k++) feasible.push(candidates[alive[k]!]!);
+    feasible.length = count;
+    for (let k = 0; k < count; k++) feasible[k] = candidates[alive[k]!]!;
   } else {
     // numFeasibleNodesToFind: node by node, stop once enough nodes fit.
     for (let i = 0; i < candidates.length; i++) {

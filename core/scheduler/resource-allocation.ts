@@ -14,6 +14,7 @@ import {
   resourcePods,
 } from "./resource.ts";
 import { resourceScoreKernel } from "./resource-score.ts";
+import { Float64Scratch } from "./scratch.ts";
 import type { Snapshot } from "./snapshot.ts";
 
 export interface ResourceSpec {
@@ -27,6 +28,30 @@ interface Matrix {
 }
 
 const matrices = new WeakMap<Snapshot, Map<string, Matrix>>();
+
+// Per-call buffers, reused (see scratch.ts): the gathered rows and the kernel's output.
+const gatherAlloc = new Float64Scratch();
+const gatherRequested = new Float64Scratch();
+const kernelOut = new Float64Scratch();
+const noShape = new Float64Array(0);
+
+/** The weights and scalar flags of a resource list (the lists live as long as their profile). */
+const constants = new WeakMap<readonly ResourceSpec[], { weights: Float64Array; scalar: Float64Array }>();
+
+function resourceConstants(resources: readonly ResourceSpec[]): {
+  weights: Float64Array;
+  scalar: Float64Array;
+} {
+  let c = constants.get(resources);
+  if (!c) {
+    c = {
+      weights: Float64Array.from(resources, (r) => r.weight),
+      scalar: Float64Array.from(resources, (r) => (isScalar(r.name) ? 1 : 0)),
+    };
+    constants.set(resources, c);
+  }
+  return c;
+}
 
 function isScalar(name: string): boolean {
   return name !== resourceCPU && name !== resourceMemory && name !== resourceEphemeralStorage;
@@ -87,8 +112,8 @@ export function scoreByResources(
   let alloc = matrix.alloc;
   let requested = matrix.requested;
   if (gather) {
-    alloc = new Float64Array(nodes.length * k);
-    requested = new Float64Array(nodes.length * k);
+    alloc = gatherAlloc.get(nodes.length * k);
+    requested = gatherRequested.get(nodes.length * k);
     // Element copies, not subarray views: a view per row is an allocation per node and request.
     const srcAlloc = matrix.alloc;
     const srcRequested = matrix.requested;
@@ -102,7 +127,8 @@ export function scoreByResources(
     }
   }
   const count = gather ? nodes.length : all;
-  const out = new Float64Array(count);
+  const out = kernelOut.get(count);
+  const consts = resourceConstants(resources);
   resourceScoreKernel()(
     {
       strategy: options.strategy,
@@ -111,9 +137,9 @@ export function scoreByResources(
       alloc,
       nodeRequested: requested,
       podRequest: podRequestList(options.podRequest, resources),
-      weights: Float64Array.from(resources, (r) => r.weight),
-      scalar: Float64Array.from(resources, (r) => (isScalar(r.name) ? 1 : 0)),
-      shape: options.shape ?? new Float64Array(0),
+      weights: consts.weights,
+      scalar: consts.scalar,
+      shape: options.shape ?? noShape,
     },
     out,
   );

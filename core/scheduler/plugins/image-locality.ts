@@ -4,6 +4,7 @@
  * clamped to [23MiB, 1000MiB × containers].
  */
 import { type CycleContext, maxNodeScore, type PluginFactory } from "../plugin.ts";
+import { Float64Scratch } from "../scratch.ts";
 import { resolveNoArgs } from "./no-args.ts";
 
 export const imageLocalityName = "ImageLocality";
@@ -19,10 +20,15 @@ export function imageLocalityPriority(sumScores: number, numContainers: number):
   return Math.trunc((maxNodeScore * (s - minThreshold)) / (maxThreshold - minThreshold));
 }
 
-/** Σ over the pod's images present on each node of int64(size × numNodes/totalNodes), by snapshot index. */
+const scratch = new Float64Scratch();
+
+/**
+ * Σ over the pod's images present on each node of int64(size × numNodes/totalNodes), by snapshot index.
+ * The result is a scratch buffer, valid until the next call.
+ */
 function sumScores(ctx: CycleContext): Float64Array {
   const total = ctx.snapshot.nodeInfos.length;
-  const sums = new Float64Array(total);
+  const sums = scratch.zeroed(total);
   for (const image of ctx.podInfo.images) {
     const entry = ctx.snapshot.imageNodes.get(image);
     if (!entry) continue;
