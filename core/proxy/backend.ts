@@ -16,6 +16,7 @@ export interface BackendSyncInput {
   existingNatChains?: readonly string[] | undefined;
   /** ipvs: the observed kernel state (ipvsadm -Sn + connection counts, ip addr, ipset list). */
   observedIpvs?: IpvsState | undefined;
+  observedIpvsConnections?: Pick<IpvsState, "virtualServers" | "realServers"> | undefined;
 }
 
 export interface Backend {

@@ -74,6 +74,52 @@ describe("ipvs operations", () => {
     expect(r3.ipvs!.commands).toContain("ipvsadm -d -t 172.16.0.1:80 -r 10.0.0.17:8080");
   });
 
+  it("drains against its own belief plus the kernel's connection counts (what the running proxy passes)", () => {
+    const p = createProxier({ mode: "ipvs", hostname: "node-a", clusterCIDR: "10.0.0.0/8" });
+    p.handle({ kind: "Service", op: "add", object: clusterIPService(1) });
+    p.handle({ kind: "EndpointSlice", op: "add", object: sliceFor(1, 2) }); // 10.0.0.17 and .18
+    let r = p.sync({ now: 0 });
+    p.applied(r.id, true);
+    const kernel = (active17: number, weight17: number, active18 = 0) =>
+      parseIpvsadmList(`IP Virtual Server version 1.2.1 (size=4096)
+Prot LocalAddress:Port Scheduler Flags
+  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn
+TCP  172.16.0.1:80 rr
+  -> 10.0.0.17:8080               Masq    ${weight17}      ${active17}          0
+  -> 10.0.0.18:8080               Masq    1      ${active18}          0
+`);
+    // .17 goes away while it still has connections: weight 0, not deleted.
+    p.handle({
+      kind: "EndpointSlice",
+      op: "update",
+      object: { ...sliceFor(1, 2), endpoints: sliceFor(1, 2).endpoints!.slice(1) },
+    });
+    r = p.sync({ now: 1, observedIpvsConnections: kernel(5, 1) });
+    expect(r.ipvs!.commands).toContain("ipvsadm -e -t 172.16.0.1:80 -r 10.0.0.17:8080 -m -w 0");
+    expect(r.ipvs!.commands.some((c) => c.includes("-d -t 172.16.0.1:80 -r 10.0.0.17"))).toBe(false);
+    p.applied(r.id, true);
+    // Still busy: nothing to do.
+    r = p.sync({ now: 2, observedIpvsConnections: kernel(2, 0) });
+    expect(r.ipvs!.commands.filter((c) => c.includes("10.0.0.17"))).toEqual([]);
+    p.applied(r.id, true);
+    // Without counts the belief alone never deletes a draining server...
+    r = p.sync({ now: 3 });
+    expect(r.ipvs!.commands.filter((c) => c.includes("10.0.0.17"))).toEqual([]);
+    p.applied(r.id, true);
+    // ...the kernel's zero does.
+    r = p.sync({ now: 4, observedIpvsConnections: kernel(0, 0) });
+    expect(r.ipvs!.commands).toContain("ipvsadm -d -t 172.16.0.1:80 -r 10.0.0.17:8080");
+    p.applied(r.id, true);
+    // A draining server the kernel no longer has is forgotten, not deleted again.
+    p.handle({ kind: "EndpointSlice", op: "update", object: sliceFor(1, 0) });
+    r = p.sync({ now: 5, observedIpvsConnections: kernel(0, 0, 3) });
+    expect(r.ipvs!.commands).toContain("ipvsadm -e -t 172.16.0.1:80 -r 10.0.0.18:8080 -m -w 0");
+    p.applied(r.id, true);
+    const gone = parseIpvsadmList("TCP  172.16.0.1:80 rr\n");
+    r = p.sync({ now: 6, observedIpvsConnections: gone });
+    expect(r.ipvs!.commands.filter((c) => c.includes("10.0.0.18"))).toEqual([]);
+  });
+
   it("renders schedulers, persistence and IPv6 addresses for ipvsadm", () => {
     const ops = diffIpvs(emptyIpvsState(), {
       ...emptyIpvsState(),

@@ -7,7 +7,7 @@ import type { ResolvedConfig } from "./config.ts";
 import type { EndpointsChangeTracker } from "./endpoints-change-tracker.ts";
 import { computeIpvsDesired } from "./ipvs-desired.ts";
 import { applyIpvsOps, diffIpvs, type IpvsOp, renderIpvsOps } from "./ipvs-diff.ts";
-import { emptyIpvsState, type IpvsState } from "./ipvs-state.ts";
+import { emptyIpvsState, type IpvsState, withObservedConnections } from "./ipvs-state.ts";
 import type { ServiceChangeTracker } from "./service-change-tracker.ts";
 import { commonResult, finishText } from "./sync-result.ts";
 import type { SyncResult } from "./types.ts";
@@ -36,7 +36,11 @@ export class IpvsProxier implements Backend {
   syncResult(input: BackendSyncInput): SyncResult {
     const desired = computeIpvsDesired(this.#cfg, this.#services, this.#endpoints);
     this.desired = desired.state;
-    const base = input.observedIpvs ?? this.#believed;
+    const base =
+      input.observedIpvs ??
+      (input.observedIpvsConnections
+        ? withObservedConnections(this.#believed, input.observedIpvsConnections)
+        : this.#believed);
     const ops = diffIpvs(base, desired.state, {
       excludeCIDRs: this.#cfg.excludeCIDRs,
       family: this.#cfg.family,

@@ -125,3 +125,27 @@ export const ipvsIpsets: [string, string, string][] = [
   ["KUBE-HEALTH-CHECK-NODE-PORT", "bitmap:port", "Kubernetes health check node port"],
   ["KUBE-IPVS-IPS", "hash:ip", "IPVS service ip"],
 ];
+
+/**
+ * `state` with the connection counts of the real servers as the kernel reports them (`ipvsadm -L -n`):
+ * graceful termination deletes a real server at weight 0 once it has no connections left. A real
+ * server the kernel no longer has under a virtual server it does have is dropped (nothing to delete).
+ */
+export function withObservedConnections(
+  state: IpvsState,
+  observed: Pick<IpvsState, "virtualServers" | "realServers">,
+): IpvsState {
+  const s = cloneIpvsState(state);
+  for (const [key, list] of s.realServers) {
+    if (!observed.virtualServers.has(key)) continue;
+    const seen = new Map((observed.realServers.get(key) ?? []).map((r) => [rsKey(r), r]));
+    const kept: RealServer[] = [];
+    for (const rs of list) {
+      const o = seen.get(rsKey(rs));
+      if (!o) continue;
+      kept.push({ ...rs, activeConn: o.activeConn ?? 0, inactiveConn: o.inactiveConn ?? 0 });
+    }
+    s.realServers.set(key, kept);
+  }
+  return s;
+}

@@ -24,6 +24,12 @@ export interface SyncOptions {
   existingNatChains?: readonly string[];
   /** ipvs: the observed kernel state; without it the proxier diffs against what it last applied. */
   observedIpvs?: IpvsState;
+  /**
+   * ipvs: virtual and real servers with connection counts as the kernel reports them (`ipvsadm -L -n`,
+   * parseIpvsadmList), merged into what the proxier believes; real servers being drained are deleted
+   * once they have no connections left.
+   */
+  observedIpvsConnections?: Pick<IpvsState, "virtualServers" | "realServers">;
   /** Force a full sync (upstream forceSyncProxyRules). */
   forceFull?: boolean;
 }
@@ -144,6 +150,7 @@ export function createProxier(config: ProxierConfig): Proxier {
         now: options.now,
         existingNatChains: options.existingNatChains,
         observedIpvs: options.observedIpvs,
+        observedIpvsConnections: options.observedIpvsConnections,
       });
       if (full) {
         fullReason = undefined;
