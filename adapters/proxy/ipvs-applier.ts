@@ -2,6 +2,7 @@
  * IPVS mode: `ipset restore -exist`, then the ipvsadm / ip commands one by one, then the few
  * iptables rules through iptables-restore. Also the probe that decides whether IPVS is usable.
  */
+import { type IpvsState, parseIpvsadmList } from "../../core/proxy/mod.ts";
 import type { SyncResult } from "../../core/proxy/types.ts";
 import type { Applier } from "./applier.ts";
 import { ApplyError } from "./apply-error.ts";
@@ -33,10 +34,18 @@ export function splitCommand(line: string): string[] {
 
 const allowed = new Set(["ipvsadm", "ip", "ipset", "sysctl"]);
 
-export function createIpvsApplier(runner: Runner): Applier {
+export function createIpvsApplier(runner: Runner): Applier & {
+  /** Virtual and real servers with their connection counts (`ipvsadm -L -n`). */
+  connections(): Promise<Pick<IpvsState, "virtualServers" | "realServers">>;
+} {
   const ipt = createIptablesApplier(runner);
   return {
     mode: "ipvs",
+    async connections() {
+      const r = await runner.run(["ipvsadm", "-L", "-n"]);
+      if (r.code !== 0) throw new ApplyError("ipvsadm -L -n", r.stderr, "");
+      return parseIpvsadmList(r.stdout);
+    },
     async apply(result: SyncResult) {
       const parts = result.ipvs ?? {
         commands: result.text.split("\n"),

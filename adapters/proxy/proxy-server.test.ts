@@ -175,6 +175,71 @@ describe("proxy server (fake kernel)", () => {
     }
   });
 
+  it("ipvs: drains a removed real server by the kernel's connection counts, then deletes it", async () => {
+    let kernelList = "";
+    const { runner, calls } = fakeRunner((argv) =>
+      argv[0] === "ipvsadm" && argv[1] === "-L" && argv[2] === "-n"
+        ? { code: 0, stdout: kernelList, stderr: "" }
+        : undefined,
+    );
+    const svc = {
+      kind: "Service",
+      metadata: { name: "web", namespace: "ns" },
+      spec: {
+        type: "ClusterIP",
+        clusterIP: "10.96.0.7",
+        ports: [{ name: "http", port: 80, protocol: "TCP" }],
+      },
+    };
+    const ep = (ip: string) => ({ addresses: [ip], nodeName: "node-a", conditions: { ready: true } });
+    const slice = (ips: string[]) => ({
+      kind: "EndpointSlice",
+      metadata: { name: "web-1", namespace: "ns", labels: { "kubernetes.io/service-name": "web" } },
+      addressType: "IPv4",
+      ports: [{ name: "http", port: 8080, protocol: "TCP" }],
+      endpoints: ips.map(ep),
+    });
+    const list = (rs: string) =>
+      `IP Virtual Server version 1.2.1 (size=4096)\nProt LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\nTCP  10.96.0.7:80 rr\n${rs}`;
+    const source = memorySource([
+      { kind: "Service", op: "add", object: svc as never },
+      { kind: "EndpointSlice", op: "add", object: slice(["10.244.0.5", "10.244.0.6"]) as never },
+    ]);
+    const server = await startProxyServer({
+      options: options(["--proxy-mode", "ipvs"]),
+      source,
+      logger: silentLogger,
+      runner,
+    });
+    const ipvsadm = () =>
+      calls.filter((c) => c.argv[0] === "ipvsadm" && c.argv[1] !== "-L" && c.argv[1] !== "-Ln");
+    try {
+      expect(server.mode).toBe("ipvs");
+      await server.settle();
+      expect(ipvsadm().map((c) => c.argv.join(" "))).toContain(
+        "ipvsadm -a -t 10.96.0.7:80 -r 10.244.0.6:8080 -m -w 1",
+      );
+      // .6 goes away while the kernel still counts 4 connections to it: weight 0.
+      kernelList = list("  -> 10.244.0.5:8080 Masq 1 0 0\n  -> 10.244.0.6:8080 Masq 1 3 1\n");
+      calls.length = 0;
+      source.push([{ kind: "EndpointSlice", op: "update", object: slice(["10.244.0.5"]) as never }]);
+      await server.settle();
+      expect(calls.some((c) => c.argv.join(" ") === "ipvsadm -L -n")).toBe(true);
+      expect(ipvsadm().map((c) => c.argv.join(" "))).toEqual([
+        "ipvsadm -e -t 10.96.0.7:80 -r 10.244.0.6:8080 -m -w 0",
+      ]);
+      // The connections are gone: the next sync deletes it.
+      kernelList = list("  -> 10.244.0.5:8080 Masq 1 0 0\n  -> 10.244.0.6:8080 Masq 0 0 0\n");
+      calls.length = 0;
+      await server.syncNow();
+      expect(ipvsadm().map((c) => c.argv.join(" "))).toEqual([
+        "ipvsadm -d -t 10.96.0.7:80 -r 10.244.0.6:8080",
+      ]);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it("falls back from ipvs to iptables when the kernel has no IPVS", async () => {
     const { runner } = fakeRunner((argv) =>
       argv[0] === "ipvsadm" && argv[1] === "-Ln"

@@ -8,6 +8,7 @@ import type { Node } from "../../core/api/mod.ts";
 import { KiteError } from "../../core/errors/mod.ts";
 import {
   createProxier,
+  type IpvsState,
   iptablesBaseRules,
   type Proxier,
   type ProxyEvent,
@@ -237,11 +238,24 @@ export async function startProxyServer(start: StartProxyOptions): Promise<ProxyS
         });
       }
     }
+    // ipvs: the kernel's connection counts decide when a draining real server can go.
+    let observedIpvsConnections: Pick<IpvsState, "virtualServers" | "realServers"> | undefined;
+    if (mode === "ipvs") {
+      try {
+        observedIpvsConnections = await (applier as ReturnType<typeof createIpvsApplier>).connections();
+      } catch (err) {
+        log.warn("Failed to read IPVS connection counts", { error: KiteError.from(err).message });
+      }
+    }
     const pendingBefore = proxier.pending();
     const tg = performance.now();
     let result: SyncResult;
     try {
-      result = proxier.sync({ now, ...(existingNatChains ? { existingNatChains } : {}) });
+      result = proxier.sync({
+        now,
+        ...(existingNatChains ? { existingNatChains } : {}),
+        ...(observedIpvsConnections ? { observedIpvsConnections } : {}),
+      });
     } catch (err) {
       log.error("Failed to compute proxy rules", { error: KiteError.from(err).message });
       bfr?.retryAfter(options.syncPeriodMs);
