@@ -24,13 +24,15 @@ export interface FastPathOptions {
 const decoder = new TextDecoder();
 
 function send(res: ServerResponse, reply: VerbReply, close: boolean): void {
+  // A Buffer, not the string: Node would prepend the header text to a string body and flatten the copy.
+  const body = Buffer.from(reply.body, "utf8");
   const headers: Record<string, string | number> = {
     "content-type": "application/json",
-    "content-length": Buffer.byteLength(reply.body),
+    "content-length": body.byteLength,
   };
   if (close) headers.connection = "close";
   res.writeHead(reply.status, headers);
-  res.end(reply.body);
+  res.end(body);
 }
 
 export function extenderFastPath(options: FastPathOptions): NodeFastPath {
