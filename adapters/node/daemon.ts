@@ -6,6 +6,7 @@ import { type RunningServer, serveApp } from "../http/serve.ts";
 import type { Logger } from "../log/logger.ts";
 import { MetricsRegistry } from "../metrics/registry.ts";
 import { createAuthenticator, readTokenFile } from "./authn.ts";
+import { instrumentCri } from "./cri-metrics.ts";
 import { evictionConfigOf } from "./eviction-manager.ts";
 import { startHousekeeping } from "./housekeeping.ts";
 import { Kubelet } from "./kubelet.ts";
@@ -69,10 +70,14 @@ export async function startNodeDaemon(
   // Eviction settings are parsed and checked by the core before anything starts (errors name the field).
   evictionConfigOf(config);
   const metrics = new MetricsRegistry();
-  const cri = createCriClient({
-    socketPath: config.runtimeSocket,
-    timeoutMs: Math.min(config.runtimeRequestTimeoutMs, 120_000),
-  });
+  const cri = instrumentCri(
+    createCriClient({
+      socketPath: config.runtimeSocket,
+      timeoutMs: Math.min(config.runtimeRequestTimeoutMs, 120_000),
+    }),
+    metrics,
+    log,
+  );
   await waitForRuntime(cri, log);
   mkdirSync(config.rootDir, { recursive: true });
   mkdirSync(config.podLogsDir, { recursive: true });

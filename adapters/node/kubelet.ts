@@ -58,6 +58,8 @@ interface Reason {
 interface Worker {
   running: boolean;
   again: boolean;
+  /** The PLEG saw a change while the worker ran (a re-sync is needed only if the worker did not see it itself). */
+  plegAgain: boolean;
   timer?: ReturnType<typeof setTimeout>;
   dueAt?: number;
 }
@@ -84,6 +86,11 @@ export class Kubelet {
   #runtimePods = new Map<string, RuntimePod>();
   readonly #statusCache = new Map<string, cri.ContainerStatus>();
   readonly #sandboxIps = new Map<string, string>();
+  /** Pods this daemon asked the runtime to make a sandbox for (until they are terminated). */
+  readonly #sandboxesMade = new Set<string>();
+  /** The runtime state (fingerprint) each pod's worker last published status from. */
+  readonly #workerSaw = new Map<string, string>();
+  #relistedOnce = false;
   readonly #workers = new Map<string, Worker>();
   /** Crash-loop back-off (10 s doubling to 5 m) and image-pull back-off, as the kubelet keeps them. */
   readonly #backoff = new Backoff();
@@ -184,8 +191,19 @@ export class Kubelet {
     this.#relistWanted = true;
     if (this.#relistRunning) return;
     clearTimeout(this.#relistTimer);
-    this.#relistTimer = setTimeout(() => this.#relistLoop(), 20);
+    this.#relistTimer = setTimeout(() => this.#relistLoop(), this.#eventRelistDelay());
   }
+
+  /**
+   * Event-driven relists are spaced by at least 100 ms (from the end of the last one), so a burst of runtime
+   * events (pods starting together) costs a few relists instead of one per event and leaves the runtime to the
+   * starts.
+   */
+  #eventRelistDelay(): number {
+    return Math.max(20, Math.ceil(this.#lastRelistEnd + 100 - performance.now()));
+  }
+
+  #lastRelistEnd = 0;
 
   #relistPeriodMs = 1000;
   #relistRunning = false;
@@ -200,7 +218,10 @@ export class Kubelet {
   #scheduleRelist(): void {
     if (this.#stopped) return;
     clearTimeout(this.#relistTimer);
-    this.#relistTimer = setTimeout(() => this.#relistLoop(), this.#relistWanted ? 20 : this.#relistPeriodMs);
+    this.#relistTimer = setTimeout(
+      () => this.#relistLoop(),
+      this.#relistWanted ? this.#eventRelistDelay() : this.#relistPeriodMs,
+    );
   }
 
   async #relistLoop(): Promise<void> {
@@ -210,6 +231,7 @@ export class Kubelet {
     try {
       await this.#relist();
     } finally {
+      this.#lastRelistEnd = performance.now();
       this.#relistRunning = false;
       this.#scheduleRelist();
     }
@@ -225,6 +247,7 @@ export class Kubelet {
       this.#o.log.error("PLEG relist failed", { err: KiteError.from(e).message });
       return;
     }
+    this.#relistedOnce = true;
     const now = Date.now();
     if (this.lastRelistMs) this.#m.relistInterval.observe((now - this.lastRelistMs) / 1000);
     this.lastRelistMs = now;
@@ -236,8 +259,9 @@ export class Kubelet {
     for (const uid of this.#runtimePods.keys()) if (!next.has(uid)) changed.add(uid);
     this.#runtimePods = next;
     for (const uid of changed) {
-      if (this.#desired.has(uid) || this.#terminating.has(uid)) this.#enqueue(uid);
-      else if (this.#sourcesReady() && next.has(uid)) this.#enqueue(uid);
+      if (!this.#plegNews(uid)) continue;
+      if (this.#desired.has(uid) || this.#terminating.has(uid)) this.#enqueue(uid, 0, true);
+      else if (this.#sourcesReady() && next.has(uid)) this.#enqueue(uid, 0, true);
     }
     let runningPods = 0;
     let runningContainers = 0;
@@ -250,6 +274,17 @@ export class Kubelet {
     this.#m.running.set(runningPods);
     this.#m.containers.set(runningContainers);
     this.#m.relist.observe((performance.now() - t0) / 1000);
+    this.#o.log.debug("relist", {
+      pods: next.size,
+      changed: changed.size,
+      ms: Math.round(performance.now() - t0),
+    });
+  }
+
+  /** Whether the last relist shows the pod otherwise than the state its worker last published status from. */
+  #plegNews(uid: string): boolean {
+    const rt = this.#runtimePods.get(uid);
+    return (rt ? fingerprint(rt) : "") !== this.#workerSaw.get(uid);
   }
 
   #sourcesReady(): boolean {
@@ -284,6 +319,7 @@ export class Kubelet {
         this.#desired.set(uid, pod);
         this.#startTimes.set(uid, Date.now());
         this.#o.log.info("pod added", { pod: `${pod.metadata.namespace}/${pod.metadata.name}`, uid });
+        this.#o.log.debug("trace", { pod: pod.metadata.name, step: "added", t: Date.now() });
         this.#enqueue(uid);
       }
     }
@@ -319,11 +355,11 @@ export class Kubelet {
     return [...this.#desired.values()];
   }
 
-  #enqueue(uid: string, delayMs = 0): void {
+  #enqueue(uid: string, delayMs = 0, fromPleg = false): void {
     if (this.#stopped) return;
     let w = this.#workers.get(uid);
     if (!w) {
-      w = { running: false, again: false };
+      w = { running: false, again: false, plegAgain: false };
       this.#workers.set(uid, w);
     }
     const worker = w;
@@ -340,7 +376,8 @@ export class Kubelet {
       return;
     }
     if (worker.running) {
-      worker.again = true;
+      if (fromPleg) worker.plegAgain = true;
+      else worker.again = true;
       return;
     }
     worker.running = true;
@@ -350,6 +387,7 @@ export class Kubelet {
   async #runWorker(uid: string, w: Worker): Promise<void> {
     do {
       w.again = false;
+      w.plegAgain = false;
       const t0 = performance.now();
       try {
         const requeue = await this.#syncPod(uid);
@@ -360,7 +398,7 @@ export class Kubelet {
         this.#enqueue(uid, 2_000);
       }
       this.#m.podWorker.observe((performance.now() - t0) / 1000, { sync_type: "sync" });
-    } while (w.again && !this.#stopped);
+    } while (!this.#stopped && (w.again || (w.plegAgain && this.#plegNews(uid))));
     w.running = false;
     if (!this.#desired.has(uid) && !this.#terminating.has(uid) && !w.timer) this.#workers.delete(uid);
   }
@@ -397,32 +435,45 @@ export class Kubelet {
       await this.#terminatePod(uid);
       return undefined;
     }
-    // With --parallel-pod-starts, pods being started (no ready sandbox yet) take a start slot, so a burst finishes
-    // in waves (better median start latency, a little worse total time on a busy machine).
-    const starting = !this.#runtimePods.get(uid)?.sandboxes.some((s) => s.ready);
+    // With --parallel-pod-starts, pods being started (no sandbox yet) take a start slot from the sandbox to their
+    // containers' start, so a burst finishes in waves (better median start latency on a small machine).
+    const starting =
+      !this.#sandboxesMade.has(uid) && !this.#runtimePods.get(uid)?.sandboxes.some((s) => s.ready);
     if (!starting || !this.#startSlots) return this.#syncPodInner(uid, pod);
+    const slots = this.#startSlots;
     const t0 = Date.now();
-    await this.#startSlots.acquire();
+    await slots.acquire();
     const t1 = Date.now();
-    try {
-      return await this.#syncPodInner(uid, pod);
-    } finally {
-      this.#startSlots.release();
+    let held = true;
+    const release = () => {
+      if (!held) return;
+      held = false;
+      slots.release();
       this.#o.log.debug("pod start sync", {
         pod: pod.metadata.name,
         waitedMs: t1 - t0,
         tookMs: Date.now() - t1,
       });
+    };
+    try {
+      return await this.#syncPodInner(uid, pod, release);
+    } finally {
+      release();
     }
   }
 
-  async #syncPodInner(uid: string, pod: Pod): Promise<number | undefined> {
+  /** `started` is called once the sync made its runtime changes (what follows is bookkeeping and status). */
+  async #syncPodInner(uid: string, pod: Pod, started?: () => void): Promise<number | undefined> {
+    this.#o.log.debug("trace", { pod: pod.metadata.name, step: "sync", t: Date.now() });
     if (this.#evicted.has(uid)) {
       // Evicted pods stay stopped until the API server deletes them (whatever their restart policy).
       await this.#publish(pod, await listRuntimePod(this.#o.cri, uid));
       return undefined;
     }
-    let rt = await listRuntimePod(this.#o.cri, uid);
+    // A pod the runtime has never held (not in a successful relist, no sandbox made for it here) is not listed
+    // again: upstream's pod worker likewise starts a new pod from the PLEG cache.
+    const unknown = this.#relistedOnce && !this.#runtimePods.has(uid) && !this.#sandboxesMade.has(uid);
+    let rt = unknown ? undefined : await listRuntimePod(this.#o.cri, uid);
     const sandbox = rt?.sandboxes[0];
     const wantHash = sandboxHash(pod);
     // ConfigMap/Secret volumes: filled before the sandbox starts, refreshed on every sync after that.
@@ -450,6 +501,7 @@ export class Kubelet {
     let sandboxId: string;
     let sandboxAttempt: number;
     let podIp: string;
+    const imageLookups = new Map<string, Promise<cri.Image | undefined>>();
     if (!sandbox?.ready || (sandbox.hash && sandbox.hash !== wantHash)) {
       // A new sandbox: everything from the old one goes.
       const status = this.#statuses.get(uid);
@@ -462,11 +514,39 @@ export class Kubelet {
         pod: `${pod.metadata.namespace}/${pod.metadata.name}`,
         attempt: sandboxAttempt,
       });
+      // The images of the containers that start first are looked up while the sandbox is being created.
+      const first = pod.spec.initContainers?.length ? [pod.spec.initContainers[0]!] : pod.spec.containers;
+      for (const c of first) {
+        const p = this.#o.runtime.prefetchImage(c);
+        if (p) imageLookups.set(c.name, p);
+      }
+      const fresh = !rt || rt.containers.length === 0;
+      this.#sandboxesMade.add(uid);
       try {
         const created = await this.#o.runtime.runSandbox(pod, sandboxAttempt);
         sandboxId = created.id;
         podIp = created.ip;
         this.#sandboxIps.set(created.id, created.ip);
+        if (fresh) {
+          // Nothing ran in this pod before: the runtime holds just the new sandbox (and stopped old ones), no
+          // container, so no need to list it again.
+          rt = {
+            uid,
+            name: pod.metadata.name!,
+            namespace: pod.metadata.namespace!,
+            sandboxes: [
+              {
+                id: created.id,
+                ready: true,
+                attempt: sandboxAttempt,
+                createdAtMs: Date.now(),
+                hash: wantHash,
+              },
+              ...(rt?.sandboxes ?? []).map((s) => ({ ...s, ready: false })),
+            ],
+            containers: [],
+          };
+        }
       } catch (e) {
         this.#m.runtimeErrors.inc({ operation_type: "run_podsandbox" });
         for (const c of pod.spec.containers) {
@@ -478,7 +558,7 @@ export class Kubelet {
         await this.#publish(pod, await listRuntimePod(this.#o.cri, uid));
         throw e;
       }
-      rt = await listRuntimePod(this.#o.cri, uid);
+      if (!fresh) rt = await listRuntimePod(this.#o.cri, uid);
     } else {
       sandboxId = sandbox.id;
       sandboxAttempt = sandbox.attempt;
@@ -517,10 +597,15 @@ export class Kubelet {
     }
 
     let acted = false;
+    /** Containers this sync started (all its actions, when `onlyStarts`). */
+    const startedNow: { id: string; c: Container; restartCount: number }[] = [];
+    let onlyStarts = true;
     const start = async (c: Container, prev: RuntimeContainer | undefined): Promise<boolean> => {
       const k = key(uid, c.name);
       try {
-        await this.#o.runtime.ensureImage(pod, c, this.#imageBackoff, Date.now());
+        const lookup = imageLookups.get(c.name);
+        imageLookups.delete(c.name);
+        await this.#o.runtime.ensureImage(pod, c, this.#imageBackoff, Date.now(), lookup);
       } catch (e) {
         if (e instanceof ImagePullError) {
           this.#reasons.set(k, { reason: e.reason, message: e.message });
@@ -545,11 +630,20 @@ export class Kubelet {
       const restartCount = prev ? prev.restartCount + 1 : 0;
       try {
         acted = true;
-        await this.#o.runtime.startContainer(pod, c, sandboxId, sandboxAttempt, restartCount, podIp);
+        const id = await this.#o.runtime.startContainer(
+          pod,
+          c,
+          sandboxId,
+          sandboxAttempt,
+          restartCount,
+          podIp,
+        );
+        startedNow.push({ id, c, restartCount });
         this.#m.started.inc({ container_type: "container" });
         this.#reasons.delete(k);
         return true;
       } catch (e) {
+        onlyStarts = false;
         this.#m.startedErrors.inc({ container_type: "container", code: KiteError.from(e).code });
         this.#reasons.set(k, { reason: "CreateContainerError", message: KiteError.from(e).rawMessage });
         wantRequeue(10_000);
@@ -632,7 +726,8 @@ export class Kubelet {
         await restartWithBackoff(c, inst);
       }
     }
-    if (acted) rt = await listRuntimePod(this.#o.cri, uid);
+    started?.();
+    if (acted) rt = await this.#afterStarts(uid, rt, onlyStarts ? startedNow : undefined, sandboxId);
     // Probe workers for running instances; none for the rest.
     const running = new Set<string>();
     for (const inst of rt?.containers ?? []) {
@@ -665,9 +760,45 @@ export class Kubelet {
     return requeue;
   }
 
+  /**
+   * The pod's runtime view after a sync acted. When all it did was start containers, their ContainerStatus
+   * (needed for the status anyway) is added to what the sync began from, instead of listing the pod again;
+   * otherwise (or if a status cannot be read) the pod is listed.
+   */
+  async #afterStarts(
+    uid: string,
+    rt: RuntimePod | undefined,
+    started: { id: string; c: Container; restartCount: number }[] | undefined,
+    sandboxId: string,
+  ): Promise<RuntimePod | undefined> {
+    if (!rt || !started) return listRuntimePod(this.#o.cri, uid);
+    const added: RuntimeContainer[] = [];
+    for (const s of started) {
+      const st = await this.#o.cri.runtime
+        .containerStatus({ containerId: s.id })
+        .then((r) => r.status)
+        .catch(() => undefined);
+      if (!st) return listRuntimePod(this.#o.cri, uid);
+      this.#statusCache.set(s.id, st);
+      added.push({
+        id: s.id,
+        name: s.c.name,
+        sandboxId,
+        state: st.state,
+        createdAtMs: nsToMs(st.createdAt),
+        restartCount: s.restartCount,
+        hash: containerHash(s.c),
+        imageRef: st.imageRef,
+      });
+    }
+    added.sort((a, b) => b.createdAtMs - a.createdAtMs || b.restartCount - a.restartCount);
+    return { ...rt, containers: [...added, ...rt.containers] };
+  }
+
   /** Builds the pod's v1 status from the runtime, probe results and waiting reasons, and hands it to the sinks. */
   async #publish(pod: Pod, rt: RuntimePod | undefined): Promise<Pod> {
     const uid = pod.metadata.uid!;
+    this.#workerSaw.set(uid, rt ? fingerprint(rt) : "");
     const sandbox = rt?.sandboxes[0];
     const podIp = sandbox?.ready ? await this.#sandboxIp(sandbox.id).catch(() => "") : "";
     const build = async (c: Container, regular: boolean, initRunning: boolean): Promise<ContainerStatus> => {
@@ -870,6 +1001,8 @@ export class Kubelet {
       removePodCgroup(podCgroupParent(last, this.#o.cgroupRoot));
     }
     this.#terminating.delete(uid);
+    this.#sandboxesMade.delete(uid);
+    this.#workerSaw.delete(uid);
     this.#evicted.delete(uid);
     this.#graceOverrides.delete(uid);
     this.#statuses.delete(uid);
@@ -912,8 +1045,16 @@ function isTerminalPhase(phase: string | undefined): boolean {
   return phase === "Succeeded" || phase === "Failed";
 }
 
+const fingerprints = new WeakMap<RuntimePod, string>();
+
+/** What the PLEG compares between relists: sandbox ids and readiness, container ids and states (memoised). */
 function fingerprint(p: RuntimePod): string {
-  return `${p.sandboxes.map((s) => `${s.id}:${s.ready}`).join(",")}|${p.containers.map((c) => `${c.id}:${c.state}`).join(",")}`;
+  let f = fingerprints.get(p);
+  if (f === undefined) {
+    f = `${p.sandboxes.map((s) => `${s.id}:${s.ready}`).join(",")}|${p.containers.map((c) => `${c.id}:${c.state}`).join(",")}`;
+    fingerprints.set(p, f);
+  }
+  return f;
 }
 
 /** Best-effort removal of a pod's cgroup folders (cgroupfs driver, v1 and v2 layouts). */

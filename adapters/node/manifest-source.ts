@@ -165,9 +165,14 @@ export function createManifestSource(options: ManifestSourceOptions): PodSource 
       timer = setInterval(safeScan, interval);
       timer.unref?.();
       try {
+        // React at once (as the kubelet's inotify source does); a burst of events (many files written together)
+        // folds into one re-read a few ms later, and events that arrive after it start another one.
         watcher = watch(options.path, { persistent: false }, () => {
-          clearTimeout(debounce);
-          debounce = setTimeout(safeScan, 100);
+          if (debounce) return;
+          debounce = setTimeout(() => {
+            debounce = undefined;
+            safeScan();
+          }, 5);
         });
         watcher.on("error", () => {});
       } catch {

@@ -101,6 +101,11 @@ export class RuntimeManager {
     this.#o = options;
   }
 
+  /** Start-path trace points (debug level; the node benchmark's KITE_BENCH_TRACE reads them). */
+  #trace(pod: Pod, step: string): void {
+    this.#o.log.debug("trace", { pod: pod.metadata.name, step, t: Date.now() });
+  }
+
   sandboxConfig(pod: Pod, attempt: number): SandboxConfig {
     const meta = {
       name: pod.metadata.name!,
@@ -189,8 +194,13 @@ export class RuntimeManager {
         if (v.hostPath.type === "DirectoryOrCreate") mkdirSync(v.hostPath.path, { recursive: true });
       }
     }
+    this.#trace(pod, "RunPodSandbox");
     const { podSandboxId } = await this.#o.cri.runtime.runPodSandbox({ config }, 120_000);
+    this.#trace(pod, "RunPodSandbox done");
+    // A host-network sandbox has no IP of its own (the runtime reports none; the pod's IP is the node's).
+    if (pod.spec.hostNetwork) return { id: podSandboxId, ip: "" };
     const status = await this.#o.cri.runtime.podSandboxStatus({ podSandboxId });
+    this.#trace(pod, "PodSandboxStatus done");
     return { id: podSandboxId, ip: status.status?.network?.ip ?? "" };
   }
 
@@ -198,7 +208,13 @@ export class RuntimeManager {
    * Makes sure the image is present per imagePullPolicy (core ensureImageExists: use, pull, or wait with
    * ErrImageNeverPull / ImagePullBackOff); returns the image ref or throws an ImagePullError with the waiting reason.
    */
-  async ensureImage(pod: Pod, c: Container, backoff: Backoff, now: number): Promise<string> {
+  async ensureImage(
+    pod: Pod,
+    c: Container,
+    backoff: Backoff,
+    now: number,
+    prefetched?: Promise<cri.Image | undefined>,
+  ): Promise<string> {
     const image = c.image ?? "";
     if (!image || /\s/.test(image)) {
       throw new ImagePullError(
@@ -207,8 +223,12 @@ export class RuntimeManager {
       );
     }
     const policy = c.imagePullPolicy ?? defaultImagePullPolicy(image);
+    this.#trace(pod, "ImageStatus");
     const present =
-      policy === "Always" ? undefined : (await this.#o.cri.image.imageStatus({ image: { image } })).image;
+      policy === "Always"
+        ? undefined
+        : ((prefetched ? await prefetched.catch(() => undefined) : undefined) ??
+          (await this.#o.cri.image.imageStatus({ image: { image } })).image);
     const decision = ensureImageExists({ pod, container: c, imagePresent: !!present?.id, backoff, now });
     if (decision.action === "use") return present!.id;
     if (decision.action === "wait") throw new ImagePullError(decision.reason, decision.message);
@@ -219,6 +239,18 @@ export class RuntimeManager {
       const failed = imagePullFailed(backoff, pod, image, KiteError.from(e).rawMessage, Date.now());
       throw new ImagePullError(failed.reason, failed.message);
     }
+  }
+
+  /**
+   * ImageStatus of a container's image, asked while its sandbox is being created (the answer is the same a few
+   * ms later; ensureImage takes it instead of asking again). Undefined for imagePullPolicy Always or a bad name.
+   */
+  prefetchImage(c: Container): Promise<cri.Image | undefined> | undefined {
+    const image = c.image ?? "";
+    if (!image || /\s/.test(image) || pullPolicy(c) === "Always") return undefined;
+    const p = this.#o.cri.image.imageStatus({ image: { image } }).then((r) => r.image);
+    p.catch(() => {});
+    return p;
   }
 
   containerConfig(pod: Pod, c: Container, restartCount: number, podIp: string): ContainerConfig {
@@ -351,12 +383,15 @@ export class RuntimeManager {
     podIp: string,
   ): Promise<string> {
     const config = this.containerConfig(pod, c, restartCount, podIp);
+    this.#trace(pod, "CreateContainer");
     const { containerId } = await this.#o.cri.runtime.createContainer({
       podSandboxId: sandboxId,
       config,
       sandboxConfig: this.sandboxConfig(pod, sandboxAttempt),
     });
+    this.#trace(pod, "StartContainer");
     await this.#o.cri.runtime.startContainer({ containerId });
+    this.#trace(pod, "StartContainer done");
     return containerId;
   }
 
