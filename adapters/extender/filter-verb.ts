@@ -1,5 +1,5 @@
 /** POST {prefix}/filter: runs the profile's filters over the nodes kube-scheduler sent. */
-import { type ResolvedProfile, runCycle } from "../../core/scheduler/mod.ts";
+import { type CycleBuffers, type ResolvedProfile, runCycle } from "../../core/scheduler/mod.ts";
 import type { SnapshotProvider } from "./snapshot-provider.ts";
 import type { ExtenderArgs, ExtenderFilterResult } from "./wire.ts";
 
@@ -11,6 +11,7 @@ export function filterVerb(
   args: ExtenderArgs,
   profile: ResolvedProfile,
   provider: SnapshotProvider,
+  buffers?: CycleBuffers,
 ): ExtenderFilterResult {
   const byNames = args.NodeNames !== null;
   const resolved = byNames ? provider.byNames(args.NodeNames!) : provider.forNodes(args.Nodes!.items);
@@ -19,6 +20,7 @@ export function filterVerb(
     snapshot: resolved.snapshot,
     profile,
     candidates: resolved.candidates,
+    ...(buffers ? { buffers } : {}),
     skipScore: true,
   });
   const failed: Record<string, string> = {};

@@ -3,7 +3,7 @@
  * 0..MaxExtenderPriority (10). kube-scheduler multiplies it by the extender's
  * weight × 10 and adds it to its own plugin scores.
  */
-import { type ResolvedProfile, runCycle } from "../../core/scheduler/mod.ts";
+import { type CycleBuffers, type ResolvedProfile, runCycle } from "../../core/scheduler/mod.ts";
 import type { SnapshotProvider } from "./snapshot-provider.ts";
 import { type ExtenderArgs, type HostPriority, maxExtenderPriority } from "./wire.ts";
 
@@ -36,6 +36,7 @@ export function prioritizeVerb(
   args: ExtenderArgs,
   profile: ResolvedProfile,
   provider: SnapshotProvider,
+  buffers?: CycleBuffers,
 ): HostScores {
   const byNames = args.NodeNames !== null;
   const resolved = byNames ? provider.byNames(args.NodeNames!) : provider.forNodes(args.Nodes!.items);
@@ -44,6 +45,7 @@ export function prioritizeVerb(
     snapshot: resolved.snapshot,
     profile,
     candidates: resolved.candidates,
+    ...(buffers ? { buffers } : {}),
   });
   // The feasible nodes are a subsequence of the candidates, in the same order: walk both at once.
   const { candidates, feasible, totals } = outcome;

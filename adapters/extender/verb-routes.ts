@@ -1,5 +1,6 @@
 /** The verbs an extender config serves, by name: decode the wire body, run the verb, encode the result. */
 
+import { CycleBuffers } from "../../core/scheduler/mod.ts";
 import { bindVerb } from "./bind-verb.ts";
 import type { Binder } from "./binder.ts";
 import type { ExtenderConfig } from "./config.ts";
@@ -17,15 +18,17 @@ export function verbRoutes(
   binder: Binder,
 ): Map<string, VerbRoute> {
   const profile = config.profile;
+  // filter and prioritize run one cycle per request, synchronously: one set of cycle buffers serves both.
+  const buffers = new CycleBuffers();
   const verbs = new Map<string, VerbRoute>();
   if (config.filterVerb) {
     verbs.set(config.filterVerb, {
-      run: (b) => filterVerb(decodeExtenderArgs(b), profile, provider),
+      run: (b) => filterVerb(decodeExtenderArgs(b), profile, provider, buffers),
     });
   }
   if (config.prioritizeVerb) {
     verbs.set(config.prioritizeVerb, {
-      run: (b) => prioritizeVerb(decodeExtenderArgs(b), profile, provider),
+      run: (b) => prioritizeVerb(decodeExtenderArgs(b), profile, provider, buffers),
       encode: encodeHostPriorityList,
     });
   }

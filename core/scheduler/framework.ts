@@ -68,6 +68,38 @@ export interface ScheduleInput {
   skipScore?: boolean;
   /** Keep each plugin's raw scores apart from the normalized ones (for explanations). Default false. */
   keepRaw?: boolean;
+  /**
+   * Arrays to fill instead of allocating new ones (a server running one cycle after another). The
+   * outcome's verdicts, feasible, totals and scores then live in these buffers: valid until the next
+   * cycle run with the same buffers.
+   */
+  buffers?: CycleBuffers;
+}
+
+/** Arrays lent to runCycle (ScheduleInput.buffers), reused from one cycle to the next. */
+export class CycleBuffers {
+  readonly verdicts: (FilterVerdict | null)[] = [];
+  readonly feasible: NodeInfo[] = [];
+  totals = new Float64Array(0);
+  /** One array per score plugin position. */
+  readonly scores: number[][] = [];
+
+  totalsFor(n: number): Float64Array {
+    if (this.totals.length < n) this.totals = new Float64Array(Math.max(n, 2 * this.totals.length, 64));
+    const t = this.totals.subarray(0, n);
+    t.fill(0);
+    return t;
+  }
+
+  scoresFor(plugin: number, n: number): number[] {
+    let a = this.scores[plugin];
+    if (!a) {
+      a = [];
+      this.scores[plugin] = a;
+    }
+    a.length = n;
+    return a;
+  }
 }
 
 export function newCycleContext(pod: Pod, snapshot: Snapshot, gates: FeatureGates): CycleContext {
@@ -85,13 +117,18 @@ export function runScorePlugin(
   plugin: Plugin,
   ctx: CycleContext,
   nodes: readonly NodeInfo[],
-  options: { runPreScore?: boolean; keepRaw?: boolean } = {},
+  options: { runPreScore?: boolean; keepRaw?: boolean; out?: number[] } = {},
 ): { status: Status; raw: number[]; normalized: number[] } {
   if (options.runPreScore !== false && plugin.preScore) {
     const status = plugin.preScore(ctx, nodes);
     if (status.code !== "Success") return { status, raw: [], normalized: [] };
   }
-  const raw = plugin.scoreAll ? plugin.scoreAll(ctx, nodes) : nodes.map((n) => plugin.score!(ctx, n));
+  let raw: number[];
+  if (plugin.scoreAll) raw = plugin.scoreAll(ctx, nodes, options.out);
+  else {
+    raw = options.out ?? new Array<number>(nodes.length);
+    for (let i = 0; i < nodes.length; i++) raw[i] = plugin.score!(ctx, nodes[i]!);
+  }
   const normalized = plugin.normalizeScore && options.keepRaw !== false ? [...raw] : raw;
   plugin.normalizeScore?.(ctx, nodes, normalized);
   return { status: { code: "Success", reasons: [] }, raw, normalized };
@@ -152,7 +189,12 @@ export function runCycle(input: ScheduleInput): CycleOutcome {
   const podKey = `${ctx.podInfo.namespace}/${ctx.podInfo.name}`;
   const preFilter: PointStatus[] = [];
   const preScore: PointStatus[] = [];
-  const verdicts: (FilterVerdict | null)[] = new Array(candidates.length);
+  const buffers = input.buffers;
+  let verdicts: (FilterVerdict | null)[];
+  if (buffers) {
+    verdicts = buffers.verdicts;
+    verdicts.length = candidates.length;
+  } else verdicts = new Array(candidates.length);
   const empty = {
     podKey,
     candidates,
@@ -203,7 +245,8 @@ export function runCycle(input: ScheduleInput): CycleOutcome {
     profile.percentageOfNodesToScore === null
       ? candidates.length
       : numFeasibleNodesToFind(candidates.length, profile.percentageOfNodesToScore);
-  const feasible: NodeInfo[] = [];
+  const feasible: NodeInfo[] = buffers ? buffers.feasible : [];
+  feasible.length = 0;
   const restrictedVerdict: FilterVerdict | null = allowed
     ? {
         code: "UnschedulableAndUnresolvable",
@@ -269,9 +312,14 @@ export function runCycle(input: ScheduleInput): CycleOutcome {
 
   // Score
   const scored: CycleOutcome["scored"][number][] = [];
-  const totals = new Float64Array(feasible.length);
-  for (const { plugin, weight } of profile.scorePlugins) {
-    const r = runScorePlugin(plugin, ctx, feasible, { keepRaw: input.keepRaw === true });
+  const totals = buffers ? buffers.totalsFor(feasible.length) : new Float64Array(feasible.length);
+  const plugins = profile.scorePlugins;
+  for (let pi = 0; pi < plugins.length; pi++) {
+    const { plugin, weight } = plugins[pi]!;
+    const r = runScorePlugin(plugin, ctx, feasible, {
+      keepRaw: input.keepRaw === true,
+      ...(buffers ? { out: buffers.scoresFor(pi, feasible.length) } : {}),
+    });
     if (r.status.code !== "Success") {
       preScore.push({ plugin: plugin.name, code: r.status.code, reasons: [...r.status.reasons] });
       if (r.status.code === "Error") {

@@ -17,6 +17,7 @@ export type {
   SimulateInput,
 } from "./framework.ts";
 export {
+  CycleBuffers,
   explainCycle,
   newCycleContext,
   numFeasibleNodesToFind,

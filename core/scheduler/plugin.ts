@@ -29,8 +29,8 @@ export interface Plugin {
   /** May return Skip, after which Score and NormalizeScore are not run for this pod. */
   preScore?(ctx: CycleContext, nodes: readonly NodeInfo[]): Status;
   score?(ctx: CycleContext, node: NodeInfo): number;
-  /** Batch form of score over many nodes (used when present). */
-  scoreAll?(ctx: CycleContext, nodes: readonly NodeInfo[]): number[];
+  /** Batch form of score over many nodes (used when present); fills and returns `out` when given. */
+  scoreAll?(ctx: CycleContext, nodes: readonly NodeInfo[], out?: number[]): number[];
   normalizeScore?(ctx: CycleContext, nodes: readonly NodeInfo[], scores: number[]): void;
 }
 

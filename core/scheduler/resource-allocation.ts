@@ -102,6 +102,7 @@ export function scoreByResources(
     podRequest: Resource;
     shape?: Float64Array;
   },
+  into?: number[],
 ): number[] {
   const { resources } = options;
   const matrix = nodeMatrix(ctx.snapshot, resources, options.useRequested);
@@ -143,7 +144,7 @@ export function scoreByResources(
     },
     out,
   );
-  const scores = new Array<number>(nodes.length);
+  const scores = into ?? new Array<number>(nodes.length);
   for (let i = 0; i < nodes.length; i++) scores[i] = out[gather ? i : nodes[i]!.index]!;
   return scores;
 }

@@ -50,10 +50,12 @@ export const imageLocality: PluginFactory<Record<string, never>> = {
   resolveArgs: resolveNoArgs,
   create: () => ({
     name: imageLocalityName,
-    scoreAll(ctx, nodes) {
+    scoreAll(ctx, nodes, out) {
       const sums = sumScores(ctx);
       const n = numContainers(ctx);
-      return nodes.map((ni) => imageLocalityPriority(sums[ni.index]!, n));
+      const scores = out ?? new Array<number>(nodes.length);
+      for (let i = 0; i < nodes.length; i++) scores[i] = imageLocalityPriority(sums[nodes[i]!.index]!, n);
+      return scores;
     },
   }),
 };

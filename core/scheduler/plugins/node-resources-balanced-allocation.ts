@@ -29,13 +29,18 @@ export const nodeResourcesBalancedAllocation: PluginFactory<BalancedAllocationAr
         const reqs = podRequestList(ctx.podInfo.requests, args.resources);
         return reqs.every((v) => v === 0) ? skip : success;
       },
-      scoreAll(ctx, nodes) {
-        return scoreByResources(ctx, nodes, {
-          strategy: strategyBalancedAllocation,
-          resources: args.resources,
-          useRequested: true,
-          podRequest: ctx.podInfo.requests,
-        });
+      scoreAll(ctx, nodes, out) {
+        return scoreByResources(
+          ctx,
+          nodes,
+          {
+            strategy: strategyBalancedAllocation,
+            resources: args.resources,
+            useRequested: true,
+            podRequest: ctx.podInfo.requests,
+          },
+          out,
+        );
       },
     };
   },

@@ -175,14 +175,19 @@ export const nodeResourcesFit: PluginFactory<NodeResourcesFitArgs> = {
         if (fitsQuickly(pod, node, ignored, ignoredGroups)) return success;
         return fitStatus(fitsRequest(pod, node, ignored, ignoredGroups));
       },
-      scoreAll(ctx, nodes) {
-        return scoreByResources(ctx, nodes, {
-          strategy: strategy.kernelStrategy,
-          resources: args.scoringStrategy.resources,
-          useRequested: false,
-          podRequest: ctx.podInfo.nonZeroRequests,
-          shape,
-        });
+      scoreAll(ctx, nodes, out) {
+        return scoreByResources(
+          ctx,
+          nodes,
+          {
+            strategy: strategy.kernelStrategy,
+            resources: args.scoringStrategy.resources,
+            useRequested: false,
+            podRequest: ctx.podInfo.nonZeroRequests,
+            shape,
+          },
+          out,
+        );
       },
     };
   },
