@@ -14,7 +14,9 @@ export function filterVerb(
   buffers?: CycleBuffers,
 ): ExtenderFilterResult {
   const byNames = args.NodeNames !== null;
-  const resolved = byNames ? provider.byNames(args.NodeNames!) : provider.forNodes(args.Nodes!.items);
+  const resolved = byNames
+    ? provider.byNames(args.NodeNames!, buffers !== undefined)
+    : provider.forNodes(args.Nodes!.items);
   const outcome = runCycle({
     pod: args.Pod,
     snapshot: resolved.snapshot,
@@ -37,14 +39,17 @@ export function filterVerb(
   if (byNames) {
     // The candidates are the requested names the cache knows, in request order: walk both at once.
     const names = args.NodeNames!;
-    const kept: string[] = [];
+    const kept: string[] = new Array(candidates.length);
     let c = 0;
-    for (const name of names) {
+    let k = 0;
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
       if (c < candidates.length && candidates[c]!.name === name) {
-        if (!verdicts[c]) kept.push(name);
+        if (!verdicts[c]) kept[k++] = name;
         c++;
       }
     }
+    kept.length = k;
     return {
       Nodes: null,
       NodeNames: kept,

@@ -39,7 +39,9 @@ export function prioritizeVerb(
   buffers?: CycleBuffers,
 ): HostScores {
   const byNames = args.NodeNames !== null;
-  const resolved = byNames ? provider.byNames(args.NodeNames!) : provider.forNodes(args.Nodes!.items);
+  const resolved = byNames
+    ? provider.byNames(args.NodeNames!, buffers !== undefined)
+    : provider.forNodes(args.Nodes!.items);
   const outcome = runCycle({
     pod: args.Pod,
     snapshot: resolved.snapshot,

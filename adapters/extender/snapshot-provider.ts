@@ -26,6 +26,8 @@ export class SnapshotProvider {
   readonly #gates: FeatureGates;
   readonly #builder: IncrementalSnapshotBuilder;
   #cached: { generation: number; snapshot: Snapshot } | undefined;
+  readonly #candidates: NodeInfo[] = [];
+  readonly #missing: string[] = [];
 
   constructor(view: ClusterView, gates: FeatureGates) {
     this.#view = view;
@@ -46,15 +48,25 @@ export class SnapshotProvider {
     return snapshot;
   }
 
-  byNames(names: readonly string[]): Resolved {
+  /**
+   * The cached cluster's NodeInfos for the names, in request order, and the names it does not know.
+   * With `reuse`, the two arrays are this provider's own, refilled on the next reusing call (for a
+   * server that consumes them before the next request).
+   */
+  byNames(names: readonly string[], reuse = false): Resolved {
     const snapshot = this.cluster();
-    const candidates: NodeInfo[] = [];
-    const missing: string[] = [];
-    for (const name of names) {
+    const candidates: NodeInfo[] = reuse ? this.#candidates : [];
+    const missing: string[] = reuse ? this.#missing : [];
+    candidates.length = names.length;
+    missing.length = 0;
+    let c = 0;
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
       const ni = snapshot.byName.get(name);
-      if (ni) candidates.push(ni);
+      if (ni) candidates[c++] = ni;
       else missing.push(name);
     }
+    candidates.length = c;
     return { snapshot, candidates, missing };
   }
 

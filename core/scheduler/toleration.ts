@@ -17,18 +17,22 @@ export interface TolerationResult {
   parseError?: string;
 }
 
+// Shared answers for the common cases: a result per call is garbage per node and taint.
+const yes: TolerationResult = Object.freeze({ tolerated: true });
+const no: TolerationResult = Object.freeze({ tolerated: false });
+
 export function toleratesTaint(t: Toleration, taint: Taint, comparisonOperators: boolean): TolerationResult {
-  if (t.effect && t.effect !== taint.effect) return { tolerated: false };
-  if (t.key && t.key !== taint.key) return { tolerated: false };
+  if (t.effect && t.effect !== taint.effect) return no;
+  if (t.key && t.key !== taint.key) return no;
   switch (t.operator ?? "") {
     case "":
     case "Equal":
-      return { tolerated: (t.value ?? "") === (taint.value ?? "") };
+      return (t.value ?? "") === (taint.value ?? "") ? yes : no;
     case "Exists":
-      return { tolerated: true };
+      return yes;
     case "Gt":
     case "Lt": {
-      if (!comparisonOperators) return { tolerated: false };
+      if (!comparisonOperators) return no;
       const taintValue = parseInt64(taint.value ?? "");
       if (taintValue === undefined) {
         return {
@@ -43,10 +47,10 @@ export function toleratesTaint(t: Toleration, taint: Taint, comparisonOperators:
           parseError: `failed to parse toleration value ${JSON.stringify(t.value ?? "")} as int64: must be a valid decimal integer in canonical form`,
         };
       }
-      return { tolerated: t.operator === "Gt" ? taintValue > tolValue : taintValue < tolValue };
+      return (t.operator === "Gt" ? taintValue > tolValue : taintValue < tolValue) ? yes : no;
     }
     default:
-      return { tolerated: false };
+      return no;
   }
 }
 
@@ -62,5 +66,5 @@ export function tolerationsTolerateTaint(
     if (r.tolerated) return r;
     parseError ??= r.parseError;
   }
-  return parseError ? { tolerated: false, parseError } : { tolerated: false };
+  return parseError ? { tolerated: false, parseError } : no;
 }

@@ -48,7 +48,11 @@ export const taintToleration: PluginFactory<Record<string, never>> = {
         let count = 0;
         for (const taint of node.taints) {
           if (taint.effect !== "PreferNoSchedule") continue;
-          if (!tolerations.some((t) => toleratesTaint(t, taint, cmp).tolerated)) count++;
+          let tolerated = false;
+          for (let i = 0; i < tolerations.length && !tolerated; i++) {
+            tolerated = toleratesTaint(tolerations[i]!, taint, cmp).tolerated;
+          }
+          if (!tolerated) count++;
         }
         return count;
       },
