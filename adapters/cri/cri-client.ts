@@ -2,6 +2,7 @@ import { type CallOptions, type Client, createClient, type Transport } from "@co
 import { KiteError } from "../../core/errors/mod.ts";
 import { criError } from "./errors.ts";
 import { type ContainerEventResponse, ImageService, RuntimeService } from "./gen/cri/v1/api_pb.js";
+import { createH2UnaryTransport } from "./h2-unary-transport.ts";
 import { createUnixGrpcTransport } from "./transport.ts";
 
 type Unary<C> = {
@@ -56,7 +57,9 @@ function wrap<C extends object>(
 
 /** A typed CRI v1 client: per-call deadlines, errors as KiteErrors, reconnects after the runtime restarts. */
 export function createCriClient(options: CriClientOptions): CriClient {
-  const transport = options.transport ?? createUnixGrpcTransport(options.socketPath);
+  const transport =
+    options.transport ??
+    createH2UnaryTransport(options.socketPath, createUnixGrpcTransport(options.socketPath));
   const timeout = options.timeoutMs ?? 30_000;
   const pullTimeout = options.pullTimeoutMs ?? 5 * 60_000;
   const rawRuntime = createClient(RuntimeService, transport);
