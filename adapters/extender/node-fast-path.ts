@@ -50,12 +50,20 @@ export function extenderFastPath(options: FastPathOptions): NodeFastPath {
       if (done) return;
       done = true;
       metrics.request(verb, reply.status, (performance.now() - started) / 1000);
-      if (!res.headersSent && !res.destroyed) send(res, reply, close);
+      if (res.headersSent || res.destroyed) return;
+      try {
+        send(res, reply, close);
+      } catch (e) {
+        // Never let a broken response take the server down.
+        log.error("extender response failed", { verb, err: (e as Error).message });
+        res.destroy();
+      }
     };
     const fail = (e: unknown, close = false) => finish(errorReply(e, verb, log), close);
     const declared = Number(req.headers["content-length"] ?? Number.NaN);
     if (Number.isFinite(declared) && declared > limit) {
-      fail(tooLarge(limit, declared));
+      // Not read at all: answer and close rather than drain it.
+      fail(tooLarge(limit, declared), true);
       return true;
     }
     const chunks: Buffer[] = [];
