@@ -306,7 +306,8 @@ async function measureRoundTrips(
             JSON.stringify({ Pod: pod, Nodes: null, NodeNames: names }),
             silentLogger,
           );
-          const kept = (JSON.parse(fr.body) as { NodeNames: string[] }).NodeNames;
+          const text = typeof fr.body === "string" ? fr.body : Buffer.from(fr.body).toString("utf8");
+          const kept = (JSON.parse(text) as { NodeNames: string[] }).NodeNames;
           await replyTo(
             prioritize,
             "prioritize",

@@ -79,7 +79,7 @@ export function createExtenderApp(options: ExtenderAppOptions): Hono {
       reply = errorReply(e, verb, log);
     }
     metrics.request(verb, reply.status, (performance.now() - started) / 1000);
-    return new Response(reply.body, {
+    return new Response(reply.body as BodyInit, {
       status: reply.status,
       headers: { "content-type": "application/json" },
     });

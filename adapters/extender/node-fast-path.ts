@@ -25,7 +25,7 @@ const decoder = new TextDecoder();
 
 function send(res: ServerResponse, reply: VerbReply, close: boolean): void {
   // A Buffer, not the string: Node would prepend the header text to a string body and flatten the copy.
-  const body = Buffer.from(reply.body, "utf8");
+  const body = typeof reply.body === "string" ? Buffer.from(reply.body, "utf8") : reply.body;
   const headers: Record<string, string | number> = {
     "content-type": "application/json",
     "content-length": body.byteLength,

@@ -19,13 +19,14 @@ export class HttpError extends Error {
 
 export interface VerbReply {
   status: number;
-  body: string;
+  /** JSON text, or its UTF-8 bytes. */
+  body: string | Uint8Array;
 }
 
 /** A verb: decodes and runs the parsed body; `encode` writes its result (default JSON.stringify). */
 export interface VerbRoute {
   run(body: unknown): unknown;
-  encode?(payload: never): string;
+  encode?(payload: never): string | Uint8Array;
 }
 
 export function tooLarge(limit: number, declared?: number): HttpError {

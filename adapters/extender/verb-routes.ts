@@ -10,7 +10,7 @@ import { prioritizeVerb } from "./prioritize-verb.ts";
 import type { SnapshotProvider } from "./snapshot-provider.ts";
 import type { VerbRoute } from "./verb-reply.ts";
 import { decodeBindingArgs, decodeExtenderArgs, decodePreemptionArgs } from "./wire.ts";
-import { encodeHostPriorityList } from "./wire-encode.ts";
+import { encodeFilterResult, encodeHostPriorityList } from "./wire-encode.ts";
 
 export function verbRoutes(
   config: ExtenderConfig,
@@ -24,6 +24,7 @@ export function verbRoutes(
   if (config.filterVerb) {
     verbs.set(config.filterVerb, {
       run: (b) => filterVerb(decodeExtenderArgs(b), profile, provider, buffers),
+      encode: encodeFilterResult,
     });
   }
   if (config.prioritizeVerb) {

@@ -13,7 +13,7 @@ import { MemoryClusterCache } from "../../adapters/extender/cluster-view.ts";
 import { decodeExtenderConfig } from "../../adapters/extender/config.ts";
 import { type HostScores, hostPriorityList } from "../../adapters/extender/prioritize-verb.ts";
 import { isBlank } from "../../adapters/extender/verb-reply.ts";
-import { encodeHostPriorityList } from "../../adapters/extender/wire-encode.ts";
+import { encodeFilterResult, encodeHostPriorityList } from "../../adapters/extender/wire-encode.ts";
 import { type RunningServer, serveApp } from "../../adapters/http/serve.ts";
 import { MetricsRegistry } from "../../adapters/metrics/registry.ts";
 import type { Node, Pod } from "../../core/api/mod.ts";
@@ -247,18 +247,44 @@ describe("encodeHostPriorityList", () => {
       .map((rows) => ({ hosts: rows.map((r) => r[0]), scores: rows.map((r) => r[1]) }));
     fc.assert(
       fc.property(scores, (r) => {
-        expect(encodeHostPriorityList(r)).toBe(JSON.stringify(hostPriorityList(r)));
+        const bytes = encodeHostPriorityList(r);
+        expect(Buffer.from(bytes).equals(Buffer.from(JSON.stringify(hostPriorityList(r)), "utf8"))).toBe(
+          true,
+        );
       }),
       { numRuns: 500, seed: 20261124 },
     );
-    expect(encodeHostPriorityList({ hosts: ["a", "b"], scores: [10, 0] })).toBe(
+    expect(encodeHostPriorityList({ hosts: ["a", "b"], scores: [10, 0] }).toString("utf8")).toBe(
       '[{"Host":"a","Score":10},{"Host":"b","Score":0}]',
     );
   });
 
   it("refuses a score that is not an integer in range", () => {
+    expect(encodeHostPriorityList({ hosts: [], scores: [] }).toString("utf8")).toBe("[]");
     expect(() => encodeHostPriorityList({ hosts: ["a"], scores: [1.5] })).toThrow(RangeError);
     expect(() => encodeHostPriorityList({ hosts: ["a"], scores: [-1] })).toThrow(RangeError);
+  });
+});
+
+describe("encodeFilterResult", () => {
+  it("writes what JSON.stringify writes for the filter result, in both modes", () => {
+    const text = fc.string({ unit: "binary" });
+    const result = fc.record({
+      Nodes: fc.oneof(fc.constant(null), fc.constant({ metadata: {}, items: nodes })),
+      NodeNames: fc.oneof(fc.constant(null), fc.array(text)),
+      FailedNodes: fc.dictionary(text, text),
+      FailedAndUnresolvableNodes: fc.dictionary(text, text),
+      Error: text,
+    });
+    fc.assert(
+      fc.property(result, (r) => {
+        const encoded = encodeFilterResult(r);
+        const bytes = typeof encoded === "string" ? Buffer.from(encoded, "utf8") : Buffer.from(encoded);
+        expect(bytes.toString("utf8")).toBe(JSON.stringify(r));
+        expect(bytes.equals(Buffer.from(JSON.stringify(r), "utf8"))).toBe(true);
+      }),
+      { numRuns: 500, seed: 20261124 },
+    );
   });
 });
 
