@@ -240,10 +240,17 @@ describe("the node:http fast path answers as the Hono app does", () => {
   });
 });
 
+// Names of every kind: random code units, and short mixes of the characters JSON must escape with plain ones.
+const anyName = fc.oneof(
+  fc.string({ unit: "binary" }),
+  fc.string({ unit: fc.constantFrom('"', "\\", "a", "-", "0", "\n", "\u007f", "é", "\ud800", "\u2028") }),
+  fc.constantFrom("node-00001", "ip-10-0-0-1.ec2.internal"),
+);
+
 describe("encodeHostPriorityList", () => {
   it("writes what JSON.stringify writes for the list of {Host, Score}", () => {
     const scores: fc.Arbitrary<HostScores> = fc
-      .array(fc.tuple(fc.string({ unit: "binary" }), fc.integer({ min: 0, max: 10 })))
+      .array(fc.tuple(anyName, fc.integer({ min: 0, max: 10 })))
       .map((rows) => ({ hosts: rows.map((r) => r[0]), scores: rows.map((r) => r[1]) }));
     fc.assert(
       fc.property(scores, (r) => {
@@ -268,7 +275,7 @@ describe("encodeHostPriorityList", () => {
 
 describe("encodeFilterResult", () => {
   it("writes what JSON.stringify writes for the filter result, in both modes", () => {
-    const text = fc.string({ unit: "binary" });
+    const text = anyName;
     const result = fc.record({
       Nodes: fc.oneof(fc.constant(null), fc.constant({ metadata: {}, items: nodes })),
       NodeNames: fc.oneof(fc.constant(null), fc.array(text)),
