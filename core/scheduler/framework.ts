@@ -175,6 +175,8 @@ export interface CycleOutcome {
 
 // The nodes still passing during Filter (a scratch buffer: a cycle runs to completion synchronously).
 const aliveScratch = new Int32Scratch();
+// The totals of a cycle that scored nothing (shared: it has no elements to change).
+const noTotals = new Float64Array(0);
 
 const notEvaluated: FilterVerdict = Object.freeze({
   code: "Skip",
@@ -202,7 +204,7 @@ export function runCycle(input: ScheduleInput): CycleOutcome {
     preFilter,
     preScore,
     scored: [],
-    totals: new Float64Array(0),
+    totals: noTotals,
   };
 
   // PreFilter
