@@ -22,7 +22,7 @@ export function filterVerb(
     snapshot: resolved.snapshot,
     profile,
     candidates: resolved.candidates,
-    ...(buffers ? { buffers } : {}),
+    buffers,
     skipScore: true,
   });
   const failed: Record<string, string> = {};

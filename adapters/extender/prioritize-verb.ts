@@ -47,7 +47,7 @@ export function prioritizeVerb(
     snapshot: resolved.snapshot,
     profile,
     candidates: resolved.candidates,
-    ...(buffers ? { buffers } : {}),
+    buffers,
   });
   // The feasible nodes are a subsequence of the candidates, in the same order: walk both at once.
   const { candidates, feasible, totals } = outcome;

@@ -73,7 +73,7 @@ export interface ScheduleInput {
    * outcome's verdicts, feasible, totals and scores then live in these buffers: valid until the next
    * cycle run with the same buffers.
    */
-  buffers?: CycleBuffers;
+  buffers?: CycleBuffers | undefined;
 }
 
 /** Arrays lent to runCycle (ScheduleInput.buffers), reused from one cycle to the next. */
@@ -103,7 +103,8 @@ export class CycleBuffers {
 }
 
 export function newCycleContext(pod: Pod, snapshot: Snapshot, gates: FeatureGates): CycleContext {
-  return { pod, podInfo: podInfoFor(pod, gates, "pod"), snapshot, gates, state: new Map() };
+  // Not cached: the incoming pod is seen once per cycle (see podInfoFor).
+  return { pod, podInfo: podInfoFor(pod, gates, "pod", false), snapshot, gates, state: new Map() };
 }
 
 function verdictOf(s: Status, plugin: string): FilterVerdict {
@@ -117,7 +118,7 @@ export function runScorePlugin(
   plugin: Plugin,
   ctx: CycleContext,
   nodes: readonly NodeInfo[],
-  options: { runPreScore?: boolean; keepRaw?: boolean; out?: number[] } = {},
+  options: { runPreScore?: boolean; keepRaw?: boolean; out?: number[] | undefined } = {},
 ): { status: Status; raw: number[]; normalized: number[] } {
   if (options.runPreScore !== false && plugin.preScore) {
     const status = plugin.preScore(ctx, nodes);
@@ -183,6 +184,34 @@ const notEvaluated: FilterVerdict = Object.freeze({
   reasons: ["not evaluated: enough feasible nodes were found (percentageOfNodesToScore)"],
 }) as FilterVerdict;
 
+/**
+ * The outcome of a cycle that stops before scoring. Built field by field: an object spread here
+ * (`{ ...common, feasible }`) left ≈ 0.5 KB per cycle alive across two scavenges in V8 11.
+ */
+function stoppedOutcome(
+  podKey: string,
+  candidates: readonly NodeInfo[],
+  verdicts: readonly (FilterVerdict | null)[],
+  preFilter: readonly PointStatus[],
+  preScore: readonly PointStatus[],
+  feasible: readonly NodeInfo[],
+  message: string | undefined,
+): CycleOutcome {
+  const o: { -readonly [K in keyof CycleOutcome]: CycleOutcome[K] } = {
+    podKey,
+    candidates,
+    verdicts,
+    preFilter,
+    preScore,
+    feasible,
+    scored: [],
+    totals: noTotals,
+    selected: -1,
+  };
+  if (message !== undefined) o.message = message;
+  return o;
+}
+
 /** One scheduling cycle: PreFilter, Filter, PreScore, Score, NormalizeScore, weights, selection. */
 export function runCycle(input: ScheduleInput): CycleOutcome {
   const { pod, snapshot, profile } = input;
@@ -197,15 +226,6 @@ export function runCycle(input: ScheduleInput): CycleOutcome {
     verdicts = buffers.verdicts;
     verdicts.length = candidates.length;
   } else verdicts = new Array(candidates.length);
-  const empty = {
-    podKey,
-    candidates,
-    verdicts,
-    preFilter,
-    preScore,
-    scored: [],
-    totals: noTotals,
-  };
 
   // PreFilter
   const active: Plugin[] = [];
@@ -225,12 +245,15 @@ export function runCycle(input: ScheduleInput): CycleOutcome {
     if (s.code !== "Success") {
       preFilter.push({ plugin: p.name, code: s.code, reasons: [...s.reasons] });
       verdicts.fill(verdictOf(s, p.name));
-      return {
-        ...empty,
-        feasible: [],
-        selected: -1,
-        message: `0/${candidates.length} nodes are available: ${s.reasons.join(", ")}.`,
-      };
+      return stoppedOutcome(
+        podKey,
+        candidates,
+        verdicts,
+        preFilter,
+        preScore,
+        [],
+        `0/${candidates.length} nodes are available: ${s.reasons.join(", ")}.`,
+      );
     }
     if (r.nodeNames) {
       const names = new Set(r.nodeNames);
@@ -300,17 +323,22 @@ export function runCycle(input: ScheduleInput): CycleOutcome {
     }
   }
   if (feasible.length === 0) {
-    return {
-      ...empty,
+    return stoppedOutcome(
+      podKey,
+      candidates,
+      verdicts,
+      preFilter,
+      preScore,
       feasible,
-      selected: -1,
-      message: fitErrorMessage(
+      fitErrorMessage(
         candidates.length,
         verdicts.filter((v): v is FilterVerdict => v !== null),
       ),
-    };
+    );
   }
-  if (input.skipScore) return { ...empty, feasible, selected: -1 };
+  if (input.skipScore) {
+    return stoppedOutcome(podKey, candidates, verdicts, preFilter, preScore, feasible, undefined);
+  }
 
   // Score
   const scored: CycleOutcome["scored"][number][] = [];
@@ -320,7 +348,7 @@ export function runCycle(input: ScheduleInput): CycleOutcome {
     const { plugin, weight } = plugins[pi]!;
     const r = runScorePlugin(plugin, ctx, feasible, {
       keepRaw: input.keepRaw === true,
-      ...(buffers ? { out: buffers.scoresFor(pi, feasible.length) } : {}),
+      out: buffers ? buffers.scoresFor(pi, feasible.length) : undefined,
     });
     if (r.status.code !== "Success") {
       preScore.push({ plugin: plugin.name, code: r.status.code, reasons: [...r.status.reasons] });

@@ -28,7 +28,13 @@ export function emptyResource(): Resource {
 }
 
 export function cloneResource(r: Resource): Resource {
-  return { ...r, scalar: new Map(r.scalar) };
+  return {
+    milliCPU: r.milliCPU,
+    memory: r.memory,
+    ephemeralStorage: r.ephemeralStorage,
+    allowedPodNumber: r.allowedPodNumber,
+    scalar: new Map(r.scalar),
+  };
 }
 
 /** The amount of one named resource (cpu in millicores). A missing scalar is 0. */
