@@ -18,6 +18,7 @@ import { createExtenderMetrics } from "./metrics.ts";
 import { extenderFastPath } from "./node-fast-path.ts";
 import { runSimulation } from "./simulate-input.ts";
 import { SnapshotProvider } from "./snapshot-provider.ts";
+import { tuneV8ForExtender } from "./v8-tuning.ts";
 import { errorReply, replyTo, tooLarge, type VerbReply, type VerbRoute } from "./verb-reply.ts";
 import { verbRoutes } from "./verb-routes.ts";
 
@@ -60,6 +61,7 @@ async function readText(req: Request, limit: number): Promise<string> {
 }
 
 export function createExtenderApp(options: ExtenderAppOptions): Hono {
+  tuneV8ForExtender();
   const { config } = options;
   const log = options.log ?? silentLogger;
   const registry = options.metrics ?? new MetricsRegistry();
