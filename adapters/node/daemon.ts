@@ -11,7 +11,7 @@ import { evictionConfigOf } from "./eviction-manager.ts";
 import { startHousekeeping } from "./housekeeping.ts";
 import { Kubelet } from "./kubelet.ts";
 import { createManifestSource } from "./manifest-source.ts";
-import { startMemoryTrim } from "./memory-trim.ts";
+import { optimizeHeapForSize, startMemoryTrim } from "./memory-trim.ts";
 import type { NodeConfig } from "./node-config.ts";
 import { NodeHealthMonitor } from "./node-health.ts";
 import { detectNodeIp } from "./node-ip.ts";
@@ -69,6 +69,7 @@ export async function startNodeDaemon(
 ): Promise<NodeDaemon> {
   // Eviction settings are parsed and checked by the core before anything starts (errors name the field).
   evictionConfigOf(config);
+  optimizeHeapForSize();
   const metrics = new MetricsRegistry();
   const cri = instrumentCri(
     createCriClient({
