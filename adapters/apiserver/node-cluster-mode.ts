@@ -22,34 +22,11 @@ import { ClusterNode } from "./cluster-node.ts";
 import { connectNode, type NodeConnection } from "./cluster-wiring.ts";
 import { hostNodeConfig } from "./host-node.ts";
 import { nodeAuth } from "./node-auth.ts";
+import type { ClusterModeFlags } from "./node-cluster-flags.ts";
 import { parseNodeLabels, parseReserved, parseTaints } from "./node-flags.ts";
 import type { NodeHealth } from "./node-object.ts";
 
-/** The kubelet flags of cluster mode (kubelet names). */
-export const clusterNodeFlags = {
-  kubeconfig: { type: "string" },
-  "bootstrap-kubeconfig": { type: "string" },
-  "node-labels": { type: "string" },
-  "register-with-taints": { type: "string" },
-  "kube-reserved": { type: "string" },
-  "system-reserved": { type: "string" },
-  "authentication-token-webhook": { type: "boolean" },
-  "authorization-mode": { type: "string" },
-} as const;
-
-export interface ClusterModeFlags {
-  kubeconfig?: string;
-  "bootstrap-kubeconfig"?: string;
-  "node-labels"?: string;
-  "register-with-taints"?: string;
-  "kube-reserved"?: string;
-  "system-reserved"?: string;
-  "authentication-token-webhook"?: boolean;
-  "authorization-mode"?: string;
-}
-
-export const clusterModeRequested = (f: ClusterModeFlags): boolean =>
-  !!(f.kubeconfig || f["bootstrap-kubeconfig"]);
+export { type ClusterModeFlags, clusterModeRequested, clusterNodeFlags } from "./node-cluster-flags.ts";
 
 export interface PreparedClusterNode {
   node: ClusterNode;

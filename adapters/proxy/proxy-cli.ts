@@ -2,7 +2,6 @@
 import { hostname as osHostname } from "node:os";
 import { KiteError } from "../../core/errors/mod.ts";
 import { planRules, renderRules, type SyncResult } from "../../core/proxy/mod.ts";
-import { proxyObjectSource } from "../apiserver/cluster-wiring.ts";
 import { createLogger } from "../log/logger.ts";
 import { createRunner } from "./exec.ts";
 import { readInterfaces } from "./host-info.ts";
@@ -142,7 +141,8 @@ export async function runProxyCli(
   const logger = createLogger({ format: options.logFormat });
   const source = options.objectsDir
     ? createFolderSource({ dir: options.objectsDir, rescanIntervalMs: options.rescanIntervalMs })
-    : proxyObjectSource({
+    : // Loaded only for the API-server source: the folder source never pays for the client.
+      (await import("../apiserver/cluster-wiring.ts")).proxyObjectSource({
         ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
         nodeName: options.hostname,
         log: logger,

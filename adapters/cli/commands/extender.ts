@@ -2,7 +2,6 @@ import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { invalidArgument, KiteError } from "../../../core/errors/mod.ts";
-import { extenderCluster } from "../../apiserver/cluster-wiring.ts";
 import { createExtenderApp } from "../../extender/app.ts";
 import { MemoryClusterCache } from "../../extender/cluster-view.ts";
 import { decodeExtenderConfig } from "../../extender/config.ts";
@@ -74,7 +73,8 @@ export const extenderCommand: Command = {
         })
       : undefined;
     const api = values.kubeconfig
-      ? await extenderCluster({
+      ? // Loaded only with --kubeconfig: the folder mode never pays for the API-server client.
+        await (await import("../../apiserver/cluster-wiring.ts")).extenderCluster({
           ...(values.kubeconfig === "in-cluster" ? {} : { kubeconfig: values.kubeconfig }),
           metrics,
           log,

@@ -1,10 +1,6 @@
 import { readFileSync } from "node:fs";
 import { KiteError } from "../../../core/errors/mod.ts";
-import {
-  clusterModeRequested,
-  clusterNodeFlags,
-  prepareClusterNode,
-} from "../../apiserver/node-cluster-mode.ts";
+import { clusterModeRequested, clusterNodeFlags } from "../../apiserver/node-cluster-flags.ts";
 import { createLogger } from "../../log/logger.ts";
 import { startNodeDaemon } from "../../node/daemon.ts";
 import { nodeFlags, resolveNodeConfig } from "../../node/node-config.ts";
@@ -69,7 +65,13 @@ export const nodeCommand: Command = {
     });
     const clientCa = config.clientCaFile ? readFileSync(config.clientCaFile, "utf8") : undefined;
     const cluster = clusterModeRequested(values)
-      ? await prepareClusterNode(config, values, log, clientCa ? { clientCa } : {})
+      ? // Loaded only in cluster mode: static pods alone never pay for the API-server client.
+        await (await import("../../apiserver/node-cluster-mode.ts")).prepareClusterNode(
+          config,
+          values,
+          log,
+          clientCa ? { clientCa } : {},
+        )
       : undefined;
     const daemon = await startNodeDaemon(config, log, {
       ...(cluster?.daemonExtras ?? {}),
