@@ -2,6 +2,7 @@
  * End to end, in network namespaces made here: the real proxy (folder source → core → applier) programs
  * the node namespace; TCP and UDP clients in the client namespace reach echo servers in pod namespaces.
  */
+import { get } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { coreModeUnavailable } from "./core-mode.ts";
 import { createTopology, netnsUnavailable, nodeIP, type Topology } from "./netns.ts";
@@ -14,6 +15,21 @@ const modes = (["iptables", "nftables"] as const).filter((m) => {
   if (why) console.warn(`skipping proxy e2e tests for ${m}: ${why}`);
   return !why;
 });
+
+/** GET on a fresh connection (no keep-alive pool shared across the servers this file starts and stops). */
+function httpGet(url: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    get(url, { agent: false }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => {
+        text += c;
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+      res.on("error", reject);
+    }).on("error", reject);
+  });
+}
 
 const TCP = 8080;
 const UDP = 5353;
@@ -148,10 +164,10 @@ for (const mode of modes) {
     });
 
     it("serves /healthz and /metrics with upstream names", async () => {
-      const h = await fetch(`http://127.0.0.1:${proxy.server.healthzPort}/healthz`);
+      const h = await httpGet(`http://127.0.0.1:${proxy.server.healthzPort}/healthz`);
       expect(h.status).toBe(200);
-      expect(await h.json()).toMatchObject({ nodeEligible: true });
-      const m = await (await fetch(`http://127.0.0.1:${proxy.server.metricsPort}/metrics`)).text();
+      expect(JSON.parse(h.text)).toMatchObject({ nodeEligible: true });
+      const m = (await httpGet(`http://127.0.0.1:${proxy.server.metricsPort}/metrics`)).text;
       for (const name of [
         "kubeproxy_sync_proxy_rules_duration_seconds_count",
         "kubeproxy_sync_full_proxy_rules_duration_seconds_count",
@@ -162,7 +178,7 @@ for (const mode of modes) {
       ]) {
         expect(m).toContain(name);
       }
-      const proxyMode = await (await fetch(`http://127.0.0.1:${proxy.server.metricsPort}/proxyMode`)).text();
+      const proxyMode = (await httpGet(`http://127.0.0.1:${proxy.server.metricsPort}/proxyMode`)).text;
       expect(proxyMode).toBe(mode);
       expect(m).toMatch(/^kubeproxy_sync_partial_proxy_rules_duration_seconds_count [1-9]/m);
     });
