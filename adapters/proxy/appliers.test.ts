@@ -1,4 +1,6 @@
+import { connect } from "node:net";
 import { describe, expect, it } from "vitest";
+import { serveApp } from "../http/serve.ts";
 import { ApplyError } from "./apply-error.ts";
 import { conntrackCommands } from "./conntrack.ts";
 import { createHealthState, healthApp, nodeEligible } from "./health-server.ts";
@@ -95,3 +97,36 @@ describe("healthz", () => {
     expect(metrics.healthzTotal.get({ code: "503" })).toBe(2);
   });
 });
+
+describe("health server on a real socket", () => {
+  it("sends each body with its own Content-Length (the length changes with the milliseconds)", async () => {
+    const times = [Date.UTC(2026, 10, 24, 21, 52, 27, 418), Date.UTC(2026, 10, 24, 21, 52, 33, 420)];
+    let i = 0;
+    const app = healthApp(createHealthState(60_000), createProxyMetrics(), () => times[i++ % 2]!);
+    const server = await serveApp(app as never, { host: "127.0.0.1", port: 0 });
+    try {
+      for (let k = 0; k < 4; k++) {
+        const raw = await rawGet(server.port, "/healthz");
+        const [head, body] = raw.split("\r\n\r\n") as [string, string];
+        expect(Number(/content-length: (\d+)/i.exec(head)?.[1])).toBe(Buffer.byteLength(body));
+        expect(JSON.parse(body)).toMatchObject({ nodeEligible: true });
+      }
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+function rawGet(port: number, path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const c = connect(port, "127.0.0.1", () =>
+      c.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`),
+    );
+    let data = "";
+    c.on("data", (b: Buffer) => {
+      data += b.toString();
+    });
+    c.on("close", () => resolve(data));
+    c.on("error", reject);
+  });
+}

@@ -55,7 +55,11 @@ function body(healthy: boolean, lastUpdated: number, now: number, eligible?: boo
     : `{"lastUpdated": ${JSON.stringify(last)},"currentTime": ${JSON.stringify(cur)}, "nodeEligible": ${eligible}}`;
 }
 
-const jsonHeaders = { "Content-Type": "application/json", "X-Content-Type-Options": "nosniff" };
+/**
+ * A fresh object per response: @hono/node-server writes Content-Length into the headers object it is
+ * given, so a shared one would carry an earlier body's length into a later, shorter body.
+ */
+const jsonHeaders = () => ({ "Content-Type": "application/json", "X-Content-Type-Options": "nosniff" });
 
 export function healthApp(state: HealthState, metrics: ProxyMetrics, now: () => number = Date.now): Hono {
   const app = new Hono();
@@ -66,7 +70,7 @@ export function healthApp(state: HealthState, metrics: ProxyMetrics, now: () => 
     metrics.healthzTotal.inc({ code: ok ? "200" : "503" });
     return new Response(body(ok, h.lastUpdated, t, h.nodeEligible), {
       status: ok ? 200 : 503,
-      headers: jsonHeaders,
+      headers: jsonHeaders(),
     });
   });
   app.get("/livez", () => {
@@ -75,7 +79,7 @@ export function healthApp(state: HealthState, metrics: ProxyMetrics, now: () => 
     metrics.livezTotal.inc({ code: h.healthy ? "200" : "503" });
     return new Response(body(h.healthy, h.lastUpdated, t), {
       status: h.healthy ? 200 : 503,
-      headers: jsonHeaders,
+      headers: jsonHeaders(),
     });
   });
   return app;
