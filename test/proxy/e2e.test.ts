@@ -26,8 +26,8 @@ function httpGet(url: string): Promise<{ status: number; text: string }> {
         text += c;
       });
       res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
-      res.on("error", reject);
-    }).on("error", reject);
+      res.on("error", (e) => reject(new Error(`GET ${url}: ${e.message}`)));
+    }).on("error", (e) => reject(new Error(`GET ${url}: ${e.message}`)));
   });
 }
 
