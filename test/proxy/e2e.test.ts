@@ -16,7 +16,7 @@ const modes = (["iptables", "nftables"] as const).filter((m) => {
   return !why;
 });
 
-/** GET on a fresh connection (no keep-alive pool shared across the servers this file starts and stops). */
+/** GET on a fresh connection; a body shorter than its Content-Length fails (`aborted`) instead of passing. */
 function httpGet(url: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     get(url, { agent: false }, (res) => {
