@@ -14,9 +14,7 @@ export function filterVerb(
   buffers?: CycleBuffers,
 ): ExtenderFilterResult {
   const byNames = args.NodeNames !== null;
-  const resolved = byNames
-    ? provider.byNames(args.NodeNames!, buffers !== undefined)
-    : provider.forNodes(args.Nodes!.items);
+  const resolved = provider.forArgs(args, buffers !== undefined);
   const outcome = runCycle({
     pod: args.Pod,
     snapshot: resolved.snapshot,

@@ -13,6 +13,7 @@ import {
   type Snapshot,
 } from "../../core/scheduler/mod.ts";
 import type { ClusterView } from "./cluster-view.ts";
+import type { ExtenderArgs } from "./wire.ts";
 
 export interface Resolved {
   snapshot: Snapshot;
@@ -68,6 +69,11 @@ export class SnapshotProvider {
     }
     candidates.length = c;
     return { snapshot, candidates, missing };
+  }
+
+  /** The request's candidates: by NodeNames (nodeCacheCapable) or from its full Nodes. */
+  forArgs(args: Pick<ExtenderArgs, "Nodes" | "NodeNames">, reuse = false): Resolved {
+    return args.NodeNames !== null ? this.byNames(args.NodeNames, reuse) : this.forNodes(args.Nodes!.items);
   }
 
   forNodes(nodes: readonly Node[]): Resolved {

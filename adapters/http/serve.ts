@@ -36,11 +36,6 @@ export function setNodeFastPath(app: object, handler: NodeFastPath): void {
   fastPaths.set(app, handler);
 }
 
-/** The fast path attached to an app, if any. */
-export function nodeFastPathOf(app: object): NodeFastPath | undefined {
-  return fastPaths.get(app);
-}
-
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** Serves a Hono app on a real socket and resolves once it is listening. */

@@ -10,7 +10,7 @@ import type { NodeInfo } from "./node-info.ts";
 import { type CycleContext, maxNodeScore, minNodeScore, type Plugin } from "./plugin.ts";
 import { podInfoFor } from "./pod-info.ts";
 import { createProfile, type ResolvedProfile } from "./profile.ts";
-import { Int32Scratch } from "./scratch.ts";
+import { Float64Scratch, Int32Scratch } from "./scratch.ts";
 import { buildSnapshot, type Snapshot } from "./snapshot.ts";
 import type { InsufficientResource, Status, StatusCode } from "./status.ts";
 
@@ -80,15 +80,13 @@ export interface ScheduleInput {
 export class CycleBuffers {
   readonly verdicts: (FilterVerdict | null)[] = [];
   readonly feasible: NodeInfo[] = [];
-  totals = new Float64Array(0);
+  readonly #totals = new Float64Scratch();
   /** One array per score plugin position. */
   readonly scores: number[][] = [];
 
+  /** n zeroed totals. */
   totalsFor(n: number): Float64Array {
-    if (this.totals.length < n) this.totals = new Float64Array(Math.max(n, 2 * this.totals.length, 64));
-    const t = this.totals.subarray(0, n);
-    t.fill(0);
-    return t;
+    return this.#totals.zeroed(n).subarray(0, n);
   }
 
   scoresFor(plugin: number, n: number): number[] {
